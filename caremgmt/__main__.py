@@ -1,0 +1,3 @@
+from caremgmt.cli import main
+
+raise SystemExit(main())

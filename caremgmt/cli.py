@@ -1,0 +1,72 @@
+"""Command line: ``python -m caremgmt init | demo | user add``."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from caremgmt import auth, demo, vocab
+from caremgmt.db import db_path
+from caremgmt.errors import CareError, ValidationError
+from caremgmt.setup import initialize
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m caremgmt", description="caremgmt administration")
+    parser.add_argument("--db", help="database path (default: $CAREMGMT_DB or data/caremgmt.db)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("init", help="create or migrate the database and load seed_data/")
+    demo_cmd = commands.add_parser("demo", help="add synthetic caregivers and the people they care for")
+    demo_cmd.add_argument("--persons", type=int, default=200, help="about how many persons to add (default 200)")
+    demo_cmd.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    user_cmd = commands.add_parser("user", help="manage accounts")
+    user_sub = user_cmd.add_subparsers(dest="user_command", required=True)
+    add = user_sub.add_parser("add", help="add an account; password from a prompt or $CAREMGMT_PASSWORD")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=vocab.ROLES)
+    add.add_argument("--block", help="home block code")
+    add.add_argument("--language", default="es", choices=("es", "en"))
+    return parser
+
+
+def _read_password() -> str:
+    password = os.environ.get("CAREMGMT_PASSWORD")
+    if password:
+        return password
+    if not sys.stdin.isatty():
+        raise SystemExit("error: set CAREMGMT_PASSWORD or run in a terminal to be prompted")
+    first = getpass.getpass("Contraseña / Password: ")
+    if first != getpass.getpass("Repita / Repeat: "):
+        raise SystemExit("error: the passwords differ")
+    return first
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    path = args.db or db_path()
+    db = initialize(path)
+    try:
+        if args.command == "init":
+            print(f"database ready: {path}")
+        elif args.command == "demo":
+            if args.persons < 1:
+                raise SystemExit("error: --persons must be at least 1")
+            added = demo.generate(db, args.persons, seed=args.seed)
+            print(f"added {added} persons to {path}")
+        elif args.command == "user":
+            user = auth.create_user(
+                db, auth.SYSTEM, args.username, _read_password(), args.role, args.block, args.language
+            )
+            print(f"user {user.username} ({user.role}) created")
+    except ValidationError as e:
+        for field, message in e.errors.items():
+            print(f"error: {field}: {message.render('en')}", file=sys.stderr)
+        return 1
+    except CareError as e:
+        print(f"error: {e.message.render('en')}", file=sys.stderr)
+        return 1
+    finally:
+        db.close()
+    return 0

@@ -1,0 +1,15 @@
+"""Time in one place, so tests and records agree on what 'now' is."""
+
+import datetime as dt
+
+BOGOTA = dt.timezone(dt.timedelta(hours=-5), "America/Bogota")
+
+
+def now_iso() -> str:
+    """UTC timestamp stored on every record."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def today() -> dt.date:
+    """Today's date in Bogotá (UTC-5, no daylight saving)."""
+    return dt.datetime.now(BOGOTA).date()
