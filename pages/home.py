@@ -1,0 +1,13 @@
+"""Start page: who is logged in and where to go next."""
+
+import streamlit as st
+
+from caremgmt import auth
+from pages.ui import SEARCH_PAGE, tr, user
+
+current = user()
+st.title(tr("home.title", name=current.username))
+st.write(tr(f"home.role_intro.{current.role}"))
+if auth.allowed(current, "person.read"):
+    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
+    st.page_link("pages/register.py", label=tr("nav.register"), icon=":material/person_add:")

@@ -1,0 +1,170 @@
+"""A person's file: details and edits, people cared for, consents, history."""
+
+import streamlit as st
+
+from caremgmt import reference, registry, vocab
+from caremgmt.errors import CareError, DuplicateDocument, ProbableDuplicates, ValidationError
+from caremgmt.validation import format_phone
+from pages.ui import (
+    SEARCH_PAGE, caregiver_fields, cared_person_fields, database, label, open_person,
+    person_line, set_errors, show_error, tr, user,
+)
+
+current = user()
+if flash := st.session_state.pop("flash", None):
+    st.success(flash)
+person_id = st.session_state.get("person_id")
+if person_id is None:
+    st.title(tr("person.title"))
+    st.info(tr("person.none_selected"))
+    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
+    st.stop()
+
+
+def done(message_key: str) -> None:
+    st.session_state["flash"] = tr(message_key)
+    st.rerun()
+
+
+with database() as db:
+    person = registry.get_person(db, current, person_id)
+    localities = reference.localities(db)
+    blocks = reference.blocks(db, include_closed=True)
+    history = registry.person_history(db, current, person_id)
+
+st.title(person["full_name"])
+kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_for")
+st.caption(f"{person_line(person)} · {kind}")
+details, people, consents_tab, history_tab = st.tabs(
+    [tr("person.tab_details"), tr("person.tab_people"), tr("person.tab_consents"), tr("person.tab_history")]
+)
+
+with details:
+    shown = {
+        "doc_type": label("doc_type", person["doc_type"]),
+        "doc_number": person["doc_number"] or "—",
+        "birth_date": person["birth_date"],
+        "sex": label("sex", person["sex"]),
+        "gender_identity": label("gender_identity", person["gender_identity"]),
+        "phone": format_phone(person["phone"]) or "—",
+        "locality_code": localities.get(person["locality_code"], "—"),
+        "neighbourhood": person["neighbourhood"] or "—",
+        "stratum": person["stratum"] or "—",
+        "ethnicity": label("ethnicity", person["ethnicity"]),
+        "disability": label("disability", person["disability"]),
+        "migrant_status": label("migrant_status", person["migrant_status"]),
+        "education_level": label("education_level", person["education_level"]),
+        "care_hours_per_day": person["care_hours_per_day"] if person["care_hours_per_day"] is not None else "—",
+        "registration_channel": label("channel", person["registration_channel"]),
+        "home_block": {b["code"]: b["name"] for b in blocks}.get(person["home_block"], "—"),
+    }
+    col1, col2 = st.columns(2)
+    for i, (field, value) in enumerate(shown.items()):
+        (col1 if i % 2 == 0 else col2).markdown(f"**{tr('field.' + field)}:** {value}")
+    with st.expander(tr("person.edit"), icon=":material/edit:"):
+        with st.form(f"edit_{person_id}"):
+            prefix = f"edit{person_id}_"
+            if person["is_caregiver"]:
+                changes = caregiver_fields("edit", prefix, localities, blocks, person)
+            else:
+                changes = cared_person_fields("edit", prefix, current=person, link=False)
+            if st.form_submit_button(tr("person.save"), type="primary"):
+                with database() as db:
+                    try:
+                        registry.update_person(db, current, person_id, changes)
+                    except ValidationError as e:
+                        set_errors("edit", e)
+                        st.rerun()
+                    except CareError as e:
+                        show_error(e)
+                    else:
+                        set_errors("edit", None)
+                        done("person.saved")
+
+with people:
+    for title, rows in ((tr("person.cares_for"), person["cares_for"]), (tr("person.cared_by"), person["cared_by"])):
+        if not rows:
+            continue
+        st.subheader(title)
+        for row in rows:
+            col1, col2 = st.columns([5, 1])
+            col1.markdown(
+                f"**{person_line(row)}** · {label('relationship', row['relationship'])}"
+                f" · {label('care_need', row['care_need'])}"
+            )
+            if col2.button(tr("common.open"), key=f"open_link_{row['id']}"):
+                open_person(row["id"])
+    st.subheader(tr("person.add_dependent"))
+    with st.form(f"dependent_{person_id}", clear_on_submit=False):
+        dependent = cared_person_fields("dep", f"dep{person_id}_", "dependents.0.")
+        add_clicked = st.form_submit_button(tr("person.add_dependent_submit"))
+
+    def add(data: dict, confirmed_new: bool = False) -> None:
+        with database() as db:
+            try:
+                registry.add_dependent(db, current, person_id, data, confirmed_new=confirmed_new)
+            except ValidationError as e:
+                set_errors("dep", e)
+                st.rerun()
+            except (DuplicateDocument, ProbableDuplicates) as e:
+                set_errors("dep", None)
+                st.session_state["dep_outcome"] = e
+                st.rerun()
+        set_errors("dep", None)
+        st.session_state.pop("dep_outcome", None)
+        done("person.dependent_added")
+
+    if add_clicked:
+        add(dependent)
+    outcome = st.session_state.get("dep_outcome")
+    if outcome is not None:
+        candidates = [outcome.person] if isinstance(outcome, DuplicateDocument) else outcome.matches
+        show_error(outcome)
+        link_fields = {"relationship": dependent["relationship"], "care_need": dependent["care_need"]}
+        for match in candidates:
+            col1, col2 = st.columns([5, 1])
+            col1.markdown(f"**{person_line(match)}**")
+            if col2.button(tr("person.link_this"), key=f"link_{match['id']}"):
+                add({"existing_person_id": match["id"], **link_fields})
+        if isinstance(outcome, ProbableDuplicates) and st.button(tr("register.confirm_different"), key="dep_new"):
+            add(dependent, confirmed_new=True)
+
+with consents_tab:
+    active = {c["purpose"] for c in person["consents"] if not c["withdrawn_at"]}
+    for consent in person["consents"]:
+        col1, col2 = st.columns([5, 1])
+        status = (
+            tr("consent.withdrawn_on", at=consent["withdrawn_at"][:10]) if consent["withdrawn_at"]
+            else tr("consent.active")
+        )
+        col1.markdown(
+            f"**{tr('consent.' + consent['purpose'] + '.label')}** · {tr('consent.given_on', at=consent['given_at'][:10])}"
+            f" · v{consent['text_version']} · {status}"
+        )
+        if not consent["withdrawn_at"] and col2.button(tr("consent.withdraw"), key=f"withdraw_{consent['id']}"):
+            with database() as db:
+                registry.withdraw_consent(db, current, consent["id"])
+            done("consent.withdrawn")
+    for purpose in vocab.CONSENT_PURPOSES:
+        if purpose not in active and st.button(
+            tr("consent.give", purpose=tr(f"consent.{purpose}.label")), key=f"give_{purpose}"
+        ):
+            with database() as db:
+                registry.give_consent(db, current, person_id, purpose)
+            done("consent.given")
+
+with history_tab:
+    st.dataframe(
+        [
+            {
+                tr("history.at"): entry["at"].replace("T", " ")[:16],
+                tr("history.user"): entry["username"],
+                tr("history.action"): tr(f"action.{entry['action']}"),
+                tr("history.record"): tr(f"entity.{entry['entity']}"),
+                tr("history.changes"): ", ".join(sorted((entry["new_values"] or {}).keys())),
+            }
+            for entry in history
+        ],
+        hide_index=True,
+        width="stretch",
+    )

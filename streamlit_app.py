@@ -1,0 +1,67 @@
+"""Entry point: first-run setup, login, and the navigation each role may see."""
+
+import streamlit as st
+
+from caremgmt import auth
+from caremgmt.db import db_path
+from caremgmt.i18n import LANGUAGES
+from caremgmt.setup import ensure_initialized
+from pages.ui import database, language, tr, user
+
+st.set_page_config(page_title="caremgmt", page_icon=":material/diversity_1:", layout="wide")
+ensure_initialized(db_path())
+
+# (file, catalogue key of its title, icon, permission needed or None for all)
+PAGES = (
+    ("pages/home.py", "nav.home", ":material/home:", None),
+    ("pages/search.py", "nav.search", ":material/search:", "person.read"),
+    ("pages/register.py", "nav.register", ":material/person_add:", "person.write"),
+    ("pages/person.py", "nav.person", ":material/badge:", "person.read"),
+    ("pages/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
+    ("pages/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
+)
+
+
+def _language_picker() -> None:
+    options = list(LANGUAGES)
+    chosen = st.sidebar.selectbox(
+        tr("common.language"), options, index=options.index(language()),
+        format_func=lambda code: tr(f"language.{code}"), key="language_picker",
+    )
+    if chosen == language():
+        return
+    current = user()
+    if current:
+        with database() as db:
+            st.session_state["user"] = auth.set_language(db, current, chosen)
+    else:
+        st.session_state["language"] = chosen
+    st.rerun()
+
+
+def _sidebar(current: auth.User) -> None:
+    st.sidebar.markdown(f"**{current.username}** · {tr('role.' + current.role)}")
+    if current.block_code:
+        st.sidebar.caption(tr("common.block_code", code=current.block_code))
+    if st.sidebar.button(tr("login.logout"), key="logout"):
+        st.session_state.clear()
+        st.rerun()
+
+
+current = user()
+_language_picker()
+if current is None:
+    with database() as db:
+        first_run = not auth.has_users(db)
+    entry = "pages/setup.py" if first_run else "pages/login.py"
+    navigation = st.navigation([st.Page(entry, title=tr("nav.setup" if first_run else "nav.login"))], position="hidden")
+else:
+    _sidebar(current)
+    navigation = st.navigation(
+        [
+            st.Page(path, title=tr(title), icon=icon, default=(path == "pages/home.py"))
+            for path, title, icon, permission in PAGES
+            if permission is None or auth.allowed(current, permission)
+        ]
+    )
+navigation.run()

@@ -1,0 +1,59 @@
+import re
+from pathlib import Path
+
+import pytest
+
+from caremgmt import vocab
+from caremgmt.i18n import catalogue, t
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = [*ROOT.glob("caremgmt/*.py"), *ROOT.glob("pages/*.py"), ROOT / "streamlit_app.py"]
+STATIC_KEY = re.compile(r'\b(?:tr|t|Message|_title)\(\s*"([a-z_]+\.[a-z_.0-9]+)"')
+
+
+def test_spanish_and_english_have_the_same_keys():
+    assert set(catalogue("es")) == set(catalogue("en"))
+
+
+def test_every_key_used_in_code_exists():
+    used = {key for path in SOURCES for key in STATIC_KEY.findall(path.read_text(encoding="utf-8"))}
+    assert used, "the pattern found no keys: the test would prove nothing"
+    assert sorted(used - set(catalogue("es"))) == []
+
+
+@pytest.mark.parametrize(
+    "group, values",
+    [
+        ("doc_type", vocab.DOC_TYPES), ("sex", vocab.SEXES), ("gender_identity", vocab.GENDER_IDENTITIES),
+        ("ethnicity", vocab.ETHNICITIES), ("disability", vocab.DISABILITIES), ("migrant_status", vocab.MIGRANT_STATUSES),
+        ("education_level", vocab.EDUCATION_LEVELS), ("channel", vocab.REGISTRATION_CHANNELS),
+        ("relationship", vocab.RELATIONSHIPS), ("care_need", vocab.CARE_NEEDS), ("role", vocab.ROLES),
+        ("error.doc_format", vocab.DOC_TYPES),
+    ],
+)
+def test_every_listed_value_has_a_label(group, values):
+    missing = [v for v in values if f"{group}.{v}" not in catalogue("es")]
+    assert missing == []
+
+
+def test_spanish_is_default_and_english_available():
+    assert t("error.required") == "Este campo es obligatorio."
+    assert t("error.required", "en") == "This field is required."
+    assert t("common.age", "es", age=3) == "3 años"
+
+
+def test_pages_hold_no_literal_user_text():
+    # A plain string literal as a widget's label would bypass the catalogue.
+    widgets = (
+        "title|header|subheader|write|markdown|caption|info|error|warning|success|button|text_input|"
+        "selectbox|checkbox|radio|form_submit_button|number_input|date_input|expander|spinner|toast"
+    )
+    literal_label = re.compile(rf'\.(?:{widgets})\(\s*"[^"]*[A-Za-zÁÉÍÓÚáéíóúñ]{{3}}')
+    assert literal_label.search('st.button("Guardar")')
+    offenders = [
+        f"{path.name}: {line.strip()}"
+        for path in SOURCES if path.parent.name == "pages" or path.name == "streamlit_app.py"
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if literal_label.search(line)
+    ]
+    assert offenders == []
