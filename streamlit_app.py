@@ -4,7 +4,7 @@ import streamlit as st
 
 from caremgmt import auth
 from caremgmt.db import db_path
-from caremgmt.i18n import LANGUAGES
+from caremgmt.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
 from pages.ui import database, language, tr, user
 
@@ -23,11 +23,12 @@ PAGES = (
 
 
 def _language_picker() -> None:
-    options = list(LANGUAGES)
-    chosen = st.sidebar.selectbox(
-        tr("common.language"), options, index=options.index(language()),
-        format_func=lambda code: tr(f"language.{code}"), key="language_picker",
-    )
+    # Each language is named in itself, so the labels do not change with the choice.
+    names = {t(f"language.{code}", code): code for code in LANGUAGES}
+    current_name = next(name for name, code in names.items() if code == language())
+    chosen = names[
+        st.sidebar.selectbox(tr("common.language"), list(names), index=list(names).index(current_name), key="language_picker")
+    ]
     if chosen == language():
         return
     current = user()

@@ -74,9 +74,11 @@ def choice(
 ):
     """A selectbox of vocabulary values (``group`` labels or ``labels``) and its error line."""
     index = options.index(default) if default in options else None
+    # Labels are computed now, not inside format_func: Streamlit may call that
+    # outside this script run, where the user's language is not known.
+    shown = {v: (labels.get(v, str(v)) if labels is not None else label(group, v)) for v in options}
     value = st.selectbox(
-        _title(field, required), options, index=index, key=key,
-        format_func=(lambda v: labels.get(v, str(v))) if labels is not None else (lambda v: label(group, v)),
+        _title(field, required), options, index=index, key=key, format_func=shown.__getitem__,
         placeholder=tr("common.choose"),
     )
     field_error(scope, field)
