@@ -55,8 +55,10 @@ def _migrate_once(db: Database, path: str) -> None:
     if key in _migrated:
         return
     with _migrate_lock:
-        # BEGIN IMMEDIATE serialises two processes migrating the same file.
-        migrations.apply(db)
+        # One IMMEDIATE transaction: two processes starting on a new file
+        # take turns, and the second finds nothing pending.
+        with write_transaction(db):
+            migrations.apply(db)
         if key:
             _migrated.add(key)
 

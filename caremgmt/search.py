@@ -2,7 +2,8 @@
 
 Names use the FTS5 index over ``persons.search_name`` (accent-free, any word
 order, each word a prefix). When no one matches, each word may carry one
-typo: it is widened to the known name words within one edit (``name_terms``).
+typo (a wrong, missing, extra or swapped letter): it is widened to the known
+name words within one such edit (``name_terms``).
 Results are paged with LIMIT/OFFSET; nothing loads the whole table.
 """
 
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from sqlite_utils import Database
 
 from caremgmt.auth import User, require
@@ -103,7 +104,7 @@ def _with_typos(db: Database, words: list[str]) -> list[list[str]] | None:
         if len(word) < MIN_TYPO_WORD:
             groups.append([word])
             continue
-        near = process.extract(word, terms, scorer=Levenshtein.distance, score_cutoff=1, limit=20)
+        near = process.extract(word, terms, scorer=OSA.distance, score_cutoff=1, limit=20)
         if not near:
             return None
         groups.append([term for term, _distance, _index in near])

@@ -200,3 +200,35 @@ def test_person_file_edit_and_consent_withdrawal(db, frontdesk, registered):
     at.button(key=f"withdraw_{consent_id}").click().run()
     assert "Consentimiento retirado." in texts(at)
     assert db.execute("SELECT withdrawn_at IS NOT NULL FROM consents WHERE id = ?", [consent_id]).fetchone()[0] == 1
+
+
+# --- administration --------------------------------------------------------
+
+def test_admin_adds_renames_and_closes_a_block(db, admin):
+    at = app_as(admin, "pages/blocks.py")
+    at.text_input(key="block_new_code").input("suba-gaitana")
+    at.text_input(key="block_new_name").input("Manzana del Cuidado Suba Gaitana")
+    at.selectbox(key="block_new_locality").set_value(11)
+    click(at, "Agregar manzana")
+    assert "Manzana guardada." in texts(at)
+    assert db.execute("SELECT name, locality_code, active FROM blocks WHERE code = 'SUBA-GAITANA'").fetchone() == (
+        "Manzana del Cuidado Suba Gaitana", 11, 1)
+    at.selectbox(key="block_edit_code").set_value("SUBA-GAITANA").run()
+    at.text_input(key="block_name_SUBA-GAITANA").input("Manzana del Cuidado Suba")
+    at.checkbox(key="block_active_SUBA-GAITANA").uncheck()
+    click(at, "Guardar")
+    assert db.execute("SELECT name, active FROM blocks WHERE code = 'SUBA-GAITANA'").fetchone() == (
+        "Manzana del Cuidado Suba", 0)
+
+
+def test_admin_creates_a_front_desk_account(db, admin):
+    at = app_as(admin, "pages/users.py")
+    at.text_input(key="user_new_name").input("Lucia")
+    at.text_input(key="user_new_password").input("corta")
+    click(at, "Agregar usuario")
+    assert "La contraseña debe tener al menos 10 caracteres." in texts(at)
+    at.text_input(key="user_new_password").input("una-clave-larga")
+    at.selectbox(key="user_new_block").set_value("KENNEDY")
+    click(at, "Agregar usuario")
+    assert "Usuario lucia creado." in texts(at)
+    assert auth.authenticate(db, "lucia", "una-clave-larga").block_code == "KENNEDY"
