@@ -232,3 +232,28 @@ def test_admin_creates_a_front_desk_account(db, admin):
     click(at, "Agregar usuario")
     assert "Usuario lucia creado." in texts(at)
     assert auth.authenticate(db, "lucia", "una-clave-larga").block_code == "KENNEDY"
+
+
+def test_person_file_adds_a_dependent_and_links_an_existing_one(db, frontdesk, registered):
+    child_id = registry.get_person(db, frontdesk, registered)["cares_for"][0]["id"]
+    other = registry.register_caregiver(
+        db, frontdesk, caregiver_data(doc_number="41222333", first_names="Rosa", last_names="Peña Díaz",
+                                      birth_date="1960-02-02", phone=""), [], CONSENT, today=TODAY,
+    )
+    at = app_as(frontdesk)
+    at.session_state["person_id"] = other
+    at.switch_page("pages/person.py").run()
+    prefix = f"dep{other}_"
+    at.text_input(key=prefix + "first_names").input("Santiago")
+    at.text_input(key=prefix + "last_names").input("Rodríguez Peña")
+    at.date_input(key=prefix + "birth_date").set_value(dt.date(2023, 6, 1))
+    at.selectbox(key=prefix + "doc_type").set_value("RC")
+    at.text_input(key=prefix + "doc_number").input("1029384756")
+    at.selectbox(key=prefix + "relationship").set_value("grandchild")
+    at.selectbox(key=prefix + "care_need").set_value("child_under_6")
+    click(at, "Agregar")
+    assert "Ya existe una persona con este documento: Santiago Rodríguez Peña." in texts(at)
+    at.button(key=f"link_{child_id}").click().run()
+    assert "Persona cuidada agregada." in texts(at)
+    cared_by = {c["id"] for c in registry.get_person(db, frontdesk, child_id)["cared_by"]}
+    assert cared_by == {registered, other}
