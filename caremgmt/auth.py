@@ -26,6 +26,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "person.read": frozenset({"frontdesk", "coordinator", "admin"}),
     "person.write": frozenset({"frontdesk", "coordinator", "admin"}),
     "block.manage": frozenset({"admin"}),
+    "service.manage": frozenset({"coordinator", "admin"}),
+    "schedule.manage": frozenset({"coordinator", "admin"}),
+    "booking.write": frozenset({"frontdesk", "coordinator", "admin"}),
+    "attendance.write": frozenset({"frontdesk", "coordinator", "admin"}),
+    "schedule.read": frozenset({"frontdesk", "coordinator", "admin"}),
     "user.manage": frozenset({"admin"}),
 }
 

@@ -13,3 +13,12 @@ def now_iso() -> str:
 def today() -> dt.date:
     """Today's date in Bogotá (UTC-5, no daylight saving)."""
     return dt.datetime.now(BOGOTA).date()
+
+
+def now_local() -> dt.datetime:
+    """Bogotá wall-clock time, naive: sessions are stored in local time."""
+    return dt.datetime.now(BOGOTA).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def local_iso(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")

@@ -2,7 +2,7 @@
 
 from sqlite_utils import Database
 
-from caremgmt import reference
+from caremgmt import reference, services
 from caremgmt.db import connect
 
 _initialized: set[str] = set()
@@ -12,6 +12,7 @@ def initialize(path: str | None = None) -> Database:
     """Open the database, migrate it and load seed_data/ (idempotent)."""
     db = connect(path)
     reference.load_seed(db)
+    services.load_seed(db)
     return db
 
 

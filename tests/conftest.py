@@ -78,3 +78,33 @@ def child_data(**overrides) -> dict:
 
 
 CONSENT = {"registration": True, "reminders": True, "research": False}
+
+
+NOW = dt.datetime(2026, 11, 21, 10, 0)  # a Saturday in Bogotá
+
+
+@pytest.fixture
+def clock_at(monkeypatch):
+    """Set Bogotá's wall clock: clock_at(datetime). Starts at NOW."""
+    from caremgmt import clock
+
+    def set_time(moment: dt.datetime) -> None:
+        monkeypatch.setattr(clock, "now_local", lambda: moment)
+        monkeypatch.setattr(clock, "today", lambda: moment.date())
+
+    set_time(NOW)
+    return set_time
+
+
+def service_id(db, code: str) -> int:
+    return db.execute("SELECT id FROM services WHERE code = ?", [code]).fetchone()[0]
+
+
+def schedule_data(db, code="BACHILLERATO", **overrides) -> dict:
+    data = {
+        "service_id": service_id(db, code), "block_code": "BOSA", "room": "Aula 1", "facilitator": "Prof. Gómez",
+        "weekdays": [0, 2], "start_time": "08:00", "end_time": "11:00",
+        "start_date": "2026-11-23", "end_date": "2026-12-31", "capacity": 2,
+    }
+    data.update(overrides)
+    return data

@@ -1,0 +1,77 @@
+"""Care hours freed: the one documented rule (DESIGN.md), configured per service.
+
+- ``simultaneity``: a caregiver's attended (present) session counts its full
+  duration when a person she cares for attended a care session (service
+  audience 'cared') at the same block whose time overlaps hers.
+- ``per_unit``: each unit recorded on an attended session counts the
+  service's ``hours_per_unit`` (laundry: one collected load = 67 minutes by
+  default, the city's figure for daily washing, ironing and sorting).
+- ``none``: the service frees no care time.
+
+Both the person's file and the day view (and later the impact pages) call
+``care_hours_freed``; nothing else computes the figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+_ITEMS_SQL = """
+SELECT a.id AS attendance_id, a.person_id, s.id AS session_id, s.block_code, s.starts_at, v.code AS service_code,
+       'simultaneity' AS rule,
+       round((julianday(s.ends_at) - julianday(s.starts_at)) * 24, 4) AS hours
+FROM attendance a
+JOIN sessions s ON s.id = a.session_id
+JOIN services v ON v.id = s.service_id AND v.care_hours_rule = 'simultaneity'
+WHERE a.status = 'present' {filters}
+  AND EXISTS (
+    SELECT 1 FROM care_links l
+    JOIN attendance ca ON ca.person_id = l.cared_id AND ca.status = 'present'
+    JOIN sessions cs ON cs.id = ca.session_id AND cs.block_code = s.block_code
+    JOIN services cv ON cv.id = cs.service_id AND cv.audience = 'cared'
+    WHERE l.caregiver_id = a.person_id AND cs.starts_at < s.ends_at AND s.starts_at < cs.ends_at
+  )
+UNION ALL
+SELECT a.id, a.person_id, s.id, s.block_code, s.starts_at, v.code, 'per_unit', a.quantity * v.hours_per_unit
+FROM attendance a
+JOIN sessions s ON s.id = a.session_id
+JOIN services v ON v.id = s.service_id AND v.care_hours_rule = 'per_unit'
+WHERE a.status = 'present' {filters}
+"""
+
+
+@dataclass(frozen=True)
+class CareHours:
+    hours: float
+    items: list[dict]
+
+    @property
+    def days(self) -> float:
+        """In 8-hour working days, as the city reports freed time."""
+        return round(self.hours / 8, 1)
+
+
+def care_hours_freed(
+    db: Database, *, person_id: int | None = None, block_code: str | None = None,
+    start: dt.date | None = None, end: dt.date | None = None,
+) -> CareHours:
+    """Hours freed by attended sessions matching the filters (dates inclusive)."""
+    filters, params = [], {}
+    if person_id is not None:
+        filters.append("a.person_id = :person")
+        params["person"] = person_id
+    if block_code is not None:
+        filters.append("s.block_code = :block")
+        params["block"] = block_code
+    if start is not None:
+        filters.append("s.starts_at >= :start")
+        params["start"] = start.isoformat()
+    if end is not None:
+        filters.append("s.starts_at < :end")
+        params["end"] = (end + dt.timedelta(days=1)).isoformat()
+    sql = _ITEMS_SQL.format(filters="".join(f" AND {f}" for f in filters))
+    items = list(db.query(sql + " ORDER BY starts_at", params))
+    return CareHours(round(sum(i["hours"] for i in items), 2), items)

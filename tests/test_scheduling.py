@@ -1,0 +1,74 @@
+import datetime as dt
+
+import pytest
+
+from caremgmt import scheduling
+from caremgmt.errors import PermissionDenied, ValidationError
+from tests.conftest import schedule_data
+
+
+def days(db, schedule_id):
+    return [r[0][:10] for r in db.execute(
+        "SELECT starts_at FROM sessions WHERE schedule_id = ? AND status = 'scheduled' ORDER BY starts_at", [schedule_id]
+    )]
+
+
+def test_sessions_generated_on_weekdays_skipping_colombian_holidays(db, admin):
+    schedule_id, made = scheduling.create_schedule(
+        db, admin, schedule_data(db, weekdays=[1, 4], start_date="2026-12-01", end_date="2026-12-31")
+    )
+    # Tuesdays and Fridays of December 2026, less 8 Dec (Immaculate Conception) and 25 Dec (Christmas).
+    assert days(db, schedule_id) == [
+        "2026-12-01", "2026-12-04", "2026-12-11", "2026-12-15", "2026-12-18", "2026-12-22", "2026-12-29",
+    ]
+    assert made == 7
+
+
+def test_laundry_slots_are_back_to_back(db, admin):
+    schedule_id, made = scheduling.create_schedule(
+        db, admin, schedule_data(db, "LAVANDERIA", weekdays=[0], start_date="2026-11-23", end_date="2026-11-23",
+                                 start_time="08:00", end_time="11:00", slot_minutes=60, capacity=6),
+    )
+    times = [(r[0][11:], r[1][11:]) for r in db.execute("SELECT starts_at, ends_at FROM sessions ORDER BY starts_at")]
+    assert times == [("08:00", "09:00"), ("09:00", "10:00"), ("10:00", "11:00")] and made == 3
+
+
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"end_time": "07:00"}, "end_time"),
+        ({"end_date": "2026-11-01"}, "end_date"),
+        ({"capacity": 0}, "capacity"),
+        ({"weekdays": []}, "weekdays"),
+        ({"block_code": "NOWHERE"}, "block_code"),
+        ({"end_date": "2031-01-01"}, "end_date"),
+    ],
+)
+def test_invalid_schedule_is_refused_and_nothing_written(db, admin, overrides, field):
+    with pytest.raises(ValidationError) as info:
+        scheduling.create_schedule(db, admin, schedule_data(db, **overrides))
+    assert field in info.value.errors
+    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+
+
+def test_only_coordinators_and_admins_schedule(db, frontdesk):
+    with pytest.raises(PermissionDenied):
+        scheduling.create_schedule(db, frontdesk, schedule_data(db))
+
+
+def test_cancel_move_add_and_end_early(db, admin):
+    schedule_id, _ = scheduling.create_schedule(db, admin, schedule_data(db))
+    first, second = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at LIMIT 2")]
+    scheduling.cancel_session(db, admin, first, "facilitator ill")
+    with pytest.raises(ValidationError):
+        scheduling.cancel_session(db, admin, first)
+    scheduling.move_session(db, admin, second, dt.date(2026, 11, 27), dt.time(14, 0), dt.time(17, 0), "Aula 3")
+    moved = scheduling.get_session(db, second)
+    assert (moved["starts_at"], moved["ends_at"], moved["room"]) == ("2026-11-27T14:00", "2026-11-27T17:00", "Aula 3")
+    extra = scheduling.add_session(db, admin, schedule_id, dt.date(2026, 11, 28), dt.time(8, 0), dt.time(11, 0))
+    assert scheduling.get_session(db, extra)["capacity"] == 2
+    cancelled = scheduling.end_schedule(db, admin, schedule_id, dt.date(2026, 12, 9))
+    assert days(db, schedule_id)[-1] == "2026-12-09"
+    assert cancelled == 6  # 14, 16, 21, 23, 28 and 30 December
+    actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE entity IN ('session', 'schedule')")]
+    assert actions == ["create", "update", "update", "create", "update"]
