@@ -17,6 +17,12 @@ PAGES = (
     ("pages/search.py", "nav.search", ":material/search:", "person.read"),
     ("pages/register.py", "nav.register", ":material/person_add:", "person.write"),
     ("pages/person.py", "nav.person", ":material/badge:", "person.read"),
+    ("pages/day.py", "nav.day", ":material/today:", "schedule.read"),
+    ("pages/book.py", "nav.book", ":material/event_available:", "booking.write"),
+    ("pages/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
+    ("pages/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
+    ("pages/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
+    ("pages/services.py", "nav.services", ":material/category:", "service.manage"),
     ("pages/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
     ("pages/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
 )

@@ -154,7 +154,7 @@ def book_series(db: Database, actor: User, schedule_id: int, person_id: int) -> 
                 results.append(book_one(db, actor, session_id, person_id))
             except BookingRefused as e:
                 day = get_session(db, session_id)["starts_at"][:10]
-                raise BookingRefused(Message("error.series_refused", {"day": day, "reason": e.message.key})) from None
+                raise BookingRefused(Message("error.series_refused", {"day": day, "reason": e.message})) from None
     return results
 
 

@@ -25,7 +25,10 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, **params: object) -> str:
     if language not in LANGUAGES:
         language = DEFAULT_LANGUAGE
     text = catalogue(language).get(key) or catalogue(DEFAULT_LANGUAGE).get(key, key)
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    # A parameter may itself be a message (a reason inside a refusal).
+    return text.format(**{k: v.render(language) if isinstance(v, Message) else v for k, v in params.items()})
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from caremgmt import reference, registry, vocab
+from caremgmt import attendance, booking, reference, registry, vocab
+from caremgmt.carehours import care_hours_freed
 from caremgmt.errors import CareError, DuplicateDocument, ProbableDuplicates, ValidationError
 from caremgmt.validation import format_phone
 from pages.ui import (
     SEARCH_PAGE, caregiver_fields, cared_person_fields, database, label, open_person,
-    person_line, set_errors, show_error, tr, user,
+    person_line, service_label, session_line, set_errors, show_error, tr, user,
 )
 
 current = user()
@@ -31,13 +32,58 @@ with database() as db:
     localities = reference.localities(db)
     blocks = reference.blocks(db, include_closed=True)
     history = registry.person_history(db, current, person_id)
+    bookings = booking.person_bookings(db, current, person_id)
+    attended = attendance.summary(db, current, person_id)
+    freed = care_hours_freed(db, person_id=person_id)
 
 st.title(person["full_name"])
 kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_for")
 st.caption(f"{person_line(person)} · {kind}")
-details, people, consents_tab, history_tab = st.tabs(
-    [tr("person.tab_details"), tr("person.tab_people"), tr("person.tab_consents"), tr("person.tab_history")]
-)
+if attended["flagged"]:
+    st.warning(tr("person.absence_flag", n=attended["absence_streak"]))
+col1, col2 = st.columns(2)
+if col1.button(tr("person.book_activity"), icon=":material/event_available:", key="to_book"):
+    st.switch_page("pages/book.py")
+if person["is_caregiver"] and col2.button(tr("person.book_laundry"), icon=":material/local_laundry_service:", key="to_laundry"):
+    st.switch_page("pages/laundry.py")
+activities, details, people, consents_tab, history_tab = st.tabs([
+    tr("person.tab_activities"), tr("person.tab_details"), tr("person.tab_people"),
+    tr("person.tab_consents"), tr("person.tab_history"),
+])
+
+with activities:
+    col1, col2, col3, col4 = st.columns(4)
+    col1.metric(tr("attendance.present"), attended["counts"]["present"])
+    col2.metric(tr("attendance.excused"), attended["counts"]["excused"])
+    col3.metric(tr("attendance.absent"), attended["counts"]["absent"])
+    col4.metric(tr("person.care_hours"), f"{freed.hours:g} h")
+    st.subheader(tr("person.upcoming"))
+    if not bookings:
+        st.caption(tr("person.no_bookings"))
+    for row in bookings:
+        col1, col2, col3 = st.columns([4, 2, 1])
+        col1.markdown(session_line({**row, "room": None}))
+        if row["status"] == "waitlisted":
+            col2.markdown(tr("book.waitlisted", position=row["position"]))
+        elif row["load_status"]:
+            col2.markdown(tr(f"load_status.{row['load_status']}"))
+        else:
+            col2.markdown(tr("book.booked"))
+        if col3.button(tr("person.cancel_booking"), key=f"cancel_booking_{row['participant_id']}"):
+            with database() as db:
+                try:
+                    booking.cancel(db, current, row["participant_id"])
+                except CareError as e:
+                    show_error(e)
+                else:
+                    done("person.booking_cancelled")
+    if attended["recent"]:
+        st.subheader(tr("person.recent_attendance"))
+        st.dataframe(
+            [{tr("history.at"): r["starts_at"].replace("T", " "), tr("book.service"): service_label(r),
+              tr("roster.status"): tr(f"attendance.{r['status']}")} for r in attended["recent"]],
+            hide_index=True, width="stretch",
+        )
 
 with details:
     shown = {

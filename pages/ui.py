@@ -45,7 +45,12 @@ def database() -> Iterator:
 
 
 def show_error(error: CareError) -> None:
-    st.error(error.message.render(language()))
+    """The error's message; for a ValidationError, each field's message."""
+    if isinstance(error, ValidationError):
+        for message in error.errors.values():
+            st.error(message.render(language()))
+    else:
+        st.error(error.message.render(language()))
 
 
 def set_errors(scope: str, error: ValidationError | None) -> None:
@@ -224,3 +229,32 @@ def person_line(person: dict) -> str:
 def open_person(person_id: int) -> None:
     st.session_state["person_id"] = person_id
     st.switch_page(PERSON_PAGE)
+
+
+def service_label(row: dict) -> str:
+    """A service's name in the user's language (rows carry name_es and name_en)."""
+    return row["name_en"] if language() == "en" else row["name_es"]
+
+
+def session_line(session: dict) -> str:
+    """'Lun 23/11 08:00–11:00 · Validación del bachillerato · Aula 1'."""
+    start = dt.datetime.fromisoformat(session["starts_at"])
+    weekday = tr(f"weekday.{start.weekday()}")
+    parts = [f"{weekday} {start:%d/%m} {start:%H:%M}–{session['ends_at'][11:]}", service_label(session)]
+    if session.get("room"):
+        parts.append(session["room"])
+    return " · ".join(parts)
+
+
+def block_picker(blocks: list[dict], key: str) -> str | None:
+    """The user's own block by default; others may pick another."""
+    codes = [b["code"] for b in blocks]
+    names = {b["code"]: b["name"] for b in blocks}
+    own = user().block_code
+    return st.selectbox(tr("field.block_code"), codes, index=codes.index(own) if own in codes else 0,
+                        format_func=names.__getitem__, key=key) if codes else None
+
+
+def open_session(session_id: int) -> None:
+    st.session_state["session_id"] = session_id
+    st.switch_page("pages/roster.py")

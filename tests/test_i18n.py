@@ -3,12 +3,17 @@ from pathlib import Path
 
 import pytest
 
-from caremgmt import vocab
+from caremgmt import attendance, laundry, services, vocab
 from caremgmt.i18n import catalogue, t
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [*ROOT.glob("caremgmt/*.py"), *ROOT.glob("pages/*.py"), ROOT / "streamlit_app.py"]
 STATIC_KEY = re.compile(r'\b(?:tr|t|Message|_title)\(\s*"([a-z_]+\.[a-z_.0-9]+)"')
+
+
+def test_every_navigation_title_exists():
+    titles = set(re.findall(r'"(nav\.[a-z_]+)"', (ROOT / "streamlit_app.py").read_text(encoding="utf-8")))
+    assert len(titles) > 5 and sorted(titles - set(catalogue("es"))) == []
 
 
 def test_spanish_and_english_have_the_same_keys():
@@ -28,7 +33,10 @@ def test_every_key_used_in_code_exists():
         ("ethnicity", vocab.ETHNICITIES), ("disability", vocab.DISABILITIES), ("migrant_status", vocab.MIGRANT_STATUSES),
         ("education_level", vocab.EDUCATION_LEVELS), ("channel", vocab.REGISTRATION_CHANNELS),
         ("relationship", vocab.RELATIONSHIPS), ("care_need", vocab.CARE_NEEDS), ("role", vocab.ROLES),
-        ("error.doc_format", vocab.DOC_TYPES),
+        ("error.doc_format", vocab.DOC_TYPES), ("category", services.CATEGORIES), ("audience", services.AUDIENCES),
+        ("care_hours_rule", services.CARE_HOURS_RULES), ("service_kind", services.KINDS),
+        ("load_status", tuple(laundry.TRANSITIONS)), ("load_action", ("dropped_off", "ready", "collected", "no_show")),
+        ("attendance", attendance.STATUSES), ("weekday", tuple(range(7))),
     ],
 )
 def test_every_listed_value_has_a_label(group, values):

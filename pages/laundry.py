@@ -1,0 +1,55 @@
+"""Book a community-laundry drop-off slot for the selected caregiver."""
+
+import datetime as dt
+
+import streamlit as st
+
+from caremgmt import laundry, reference, registry, scheduling
+from caremgmt.clock import now_local, today
+from caremgmt.errors import CareError
+from pages.ui import SEARCH_PAGE, block_picker, database, person_line, show_error, tr, user
+
+current = user()
+person_id = st.session_state.get("person_id")
+st.title(tr("laundry.title"))
+if person_id is None:
+    st.info(tr("person.none_selected"))
+    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
+    st.stop()
+if flash := st.session_state.pop("laundry_flash", None):
+    st.success(flash)
+
+with database() as db:
+    person = registry.get_person(db, current, person_id)
+    blocks = reference.blocks(db)
+    limit = laundry.weekly_limit(db)
+st.subheader(person_line(person))
+st.caption(tr("laundry.rules", limit=limit))
+col1, col2 = st.columns(2)
+with col1:
+    block = block_picker(blocks, "laundry_block")
+with col2:
+    day = st.date_input(tr("day.date"), value=today(), min_value=today(), format="DD/MM/YYYY", key="laundry_date")
+
+now = now_local().strftime("%Y-%m-%dT%H:%M")
+with database() as db:
+    slots = [
+        s for s in scheduling.sessions_between(db, current, block, day, day, kind="laundry")
+        if s["status"] == "scheduled" and s["ends_at"] > now
+    ]
+if not slots:
+    st.info(tr("laundry.no_slots"))
+for slot in slots:
+    col1, col2, col3 = st.columns([3, 2, 1])
+    col1.markdown(f"**{slot['starts_at'][11:]}–{slot['ends_at'][11:]}**")
+    free = slot["capacity"] - slot["booked_count"]
+    col2.markdown(tr("laundry.free", free=free, capacity=slot["capacity"]))
+    if col3.button(tr("book.book"), key=f"slot_{slot['id']}", disabled=free <= 0):
+        with database() as db:
+            try:
+                laundry.book_load(db, current, slot["id"], person_id)
+            except CareError as e:
+                show_error(e)
+            else:
+                st.session_state["laundry_flash"] = tr("laundry.booked", time=slot["starts_at"][11:])
+                st.rerun()
