@@ -132,7 +132,8 @@ def book(db: Database, actor: User, session_id: int, person_id: int, care: dict[
         for cared_id, care_session in (care or {}).items():
             if not db["care_links"].count_where("caregiver_id = ? AND cared_id = ?", [person_id, cared_id]):
                 raise BookingRefused(Message("error.not_linked"))
-            results.append(book_one(db, actor, care_session, cared_id, care_for=first.participant_id))
+            # Care already running may still take a child in (until it ends).
+            results.append(book_one(db, actor, care_session, cared_id, care_for=first.participant_id, until_end=True))
     return results
 
 
@@ -212,8 +213,8 @@ def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -
             "SELECT s.*, v.audience, v.min_age, v.max_age, v.care_need, v.name_es, v.name_en"
             " FROM sessions s JOIN services v ON v.id = s.service_id"
             " WHERE s.block_code = ? AND s.status = 'scheduled' AND v.audience = 'cared' AND v.active = 1"
-            " AND s.starts_at < ? AND s.ends_at > ? ORDER BY s.starts_at",
-            [session["block_code"], session["ends_at"], session["starts_at"]],
+            " AND s.starts_at < ? AND s.ends_at > ? AND s.ends_at > ? ORDER BY s.starts_at",
+            [session["block_code"], session["ends_at"], session["starts_at"], clock.local_iso(clock.now_local())],
         ):
             if eligibility_problem(db, cared, candidate, candidate) is None:
                 cover = min(candidate["ends_at"], session["ends_at"]) > max(candidate["starts_at"], session["starts_at"])

@@ -155,3 +155,17 @@ def test_capacity_is_a_database_constraint(db, frontdesk, admin, clock_at):
     import sqlite3
     with pytest.raises(sqlite3.IntegrityError):
         db.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at) VALUES (?, ?, 'booked', '', '')", [session_id, b])
+
+
+def test_care_already_running_can_take_the_child_but_her_class_must_not_have_started(db, frontdesk, admin, clock_at):
+    scheduling.create_schedule(db, admin, schedule_data(db, "DIGITAL", end_date="2026-11-23", start_time="10:00", end_time="12:00", capacity=5))
+    scheduling.create_schedule(db, admin, schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="08:00", end_time="12:00", capacity=5))
+    class_id, care_id = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY schedule_id")]
+    caregiver = person(db, frontdesk, 1)
+    clock_at(dt.datetime(2026, 11, 23, 9, 30))
+    [offer] = booking.care_offers(db, frontdesk, class_id, caregiver)
+    assert [s["id"] for s in offer["sessions"]] == [care_id]
+    results = booking.book(db, frontdesk, class_id, caregiver, care={offer["person"]["id"]: care_id})
+    assert [r.status for r in results] == ["booked", "booked"]
+    clock_at(dt.datetime(2026, 11, 23, 12, 0))
+    assert booking.care_offers(db, frontdesk, class_id, caregiver)[0]["sessions"] == []

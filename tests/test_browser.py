@@ -16,7 +16,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 
 @pytest.fixture
 def app_url(tmp_path):
-    db_path = str(tmp_path / "browser.db")
+    db_path = os.environ.get("CAREMGMT_DB") or str(tmp_path / "browser.db")
     env = {**os.environ, "CAREMGMT_DB": db_path, "CAREMGMT_PASSWORD": "clave-de-prueba-1"}
     subprocess.run(
         [sys.executable, "-m", "caremgmt", "user", "add", "recepcion", "--role", "frontdesk", "--block", "KENNEDY"],
@@ -52,6 +52,11 @@ def choose(page, label: str, option: str, nth: int = 0) -> None:
     expect(box).to_have_value(option)
 
 
+def nav(page, name: str) -> None:
+    """Follow the sidebar's navigation link ``name``."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
+
+
 def type_date(page, label: str, digits: str, nth: int = 0) -> None:
     """Type a date (DDMMYYYY digits) into the segmented date field labelled ``label``."""
     page.get_by_label(label, exact=True).nth(nth).get_by_role("spinbutton").first.click()
@@ -65,7 +70,7 @@ def test_login_register_with_child_and_find_without_accents(page):
     page.get_by_role("button", name="Ingresar").click()
     expect(page.get_by_text("Hola, recepcion")).to_be_visible()
 
-    page.get_by_role("link", name="Registrar cuidadora").first.click()
+    nav(page, "Registrar cuidadora")
     expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
     page.get_by_label("Número de personas que cuida").fill("1")
     page.get_by_label("Número de personas que cuida").press("Enter")
@@ -94,7 +99,7 @@ def test_login_register_with_child_and_find_without_accents(page):
     page.get_by_role("tab", name="Personas vinculadas").click()
     expect(page.get_by_text("Emilia Muñoz Ibáñez")).to_be_visible()
 
-    page.get_by_role("link", name="Buscar persona").click()
+    nav(page, "Buscar persona")
     box = page.get_by_label("Documento, teléfono o nombre")
     box.fill("munoz angela")
     box.press("Enter")
@@ -105,3 +110,73 @@ def test_login_register_with_child_and_find_without_accents(page):
     # The language is chosen per user and kept.
     choose(page, "Idioma", "English")
     expect(page.get_by_role("link", name="Find a person")).to_be_visible()
+
+
+@pytest.fixture
+def todays_class(app_url, tmp_path):
+    """A class starting in a few minutes at KENNEDY, childcare around it, and a
+    registered caregiver with her child: set up through the domain, as staff would."""
+    import datetime as dt
+    import time
+
+    from caremgmt import auth, clock, registry, scheduling
+    from caremgmt.db import connect
+
+    now = clock.now_local()
+    if now.time() > dt.time(23, 50):  # keep the session on today's date
+        time.sleep((dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 1)) - now).total_seconds())
+        now = clock.now_local()
+    start = now + dt.timedelta(minutes=3)
+    end = min(start + dt.timedelta(minutes=60), dt.datetime.combine(start.date(), dt.time(23, 59)))
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        admin = auth.create_user(db, auth.SYSTEM, "coordinacion", "clave-de-prueba-2", "coordinator", "KENNEDY")
+        service = {r[0]: r[1] for r in db.execute("SELECT code, id FROM services")}
+        common = {"block_code": "KENNEDY", "weekdays": [start.weekday()], "start_date": start.date(),
+                  "end_date": start.date(), "room": "Salón 2"}
+        scheduling.create_schedule(db, admin, {**common, "service_id": service["DIGITAL"], "capacity": 12,
+                                               "start_time": start.time(), "end_time": end.time()})
+        scheduling.create_schedule(db, admin, {**common, "service_id": service["INFANCIA"], "capacity": 20,
+                                               "start_time": now.time(), "end_time": end.time()})
+        registry.register_caregiver(
+            db, admin,
+            {"doc_type": "CC", "doc_number": "39876543", "first_names": "Marisol", "last_names": "Cárdenas Ospina",
+             "birth_date": "1986-08-09", "sex": "F", "locality_code": 8, "registration_channel": "front_desk",
+             "home_block": "KENNEDY"},
+            [{"first_names": "Tomás", "last_names": "Cárdenas Ospina", "birth_date": (now.date() - dt.timedelta(days=800)).isoformat(),
+              "relationship": "child", "care_need": "child_under_6"}],
+            {"registration": True},
+        )
+    finally:
+        db.close()
+    return start
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREMGMT_DB", str(tmp_path / "browser.db"))
+
+
+def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, page):
+    page.get_by_label("Usuario").fill("recepcion")
+    page.get_by_label("Contraseña").fill("clave-de-prueba-1")
+    page.get_by_role("button", name="Ingresar").click()
+    nav(page, "Buscar persona")
+    box = page.get_by_label("Documento, teléfono o nombre")
+    box.fill("39876543")
+    box.press("Enter")
+    page.get_by_role("button", name="Abrir").first.click()
+    page.get_by_role("button", name="Reservar actividad").click()
+    choose(page, "Servicio", "Herramientas digitales")
+    page.get_by_role("button", name="Reservar", exact=True).first.click()
+    expect(page.get_by_text("Reservar también cuidado para Tomás Cárdenas Ospina a la misma hora")).to_be_visible()
+    page.get_by_role("button", name="Confirmar reserva").click()
+    expect(page.get_by_text("Reserva 1: Reservado · Reserva 2: Reservado")).to_be_visible()
+
+    nav(page, "Agenda del día")
+    expect(page.get_by_text("1/12 cupos · 0 en espera")).to_be_visible()
+    expect(page.get_by_text("1/20 cupos · 0 en espera")).to_be_visible()
+    page.get_by_role("button", name="Asistencia").first.click()
+    expect(page.get_by_text("1 personas en la lista")).to_be_visible()
+    page.get_by_role("button", name="Guardar asistencia").click()
+    expect(page.get_by_text("Asistencia guardada (1 cambios).")).to_be_visible()
