@@ -1,4 +1,5 @@
-"""Synthetic, realistic-looking registry data for demos and tests.
+"""Synthetic, realistic-looking data for demos and tests: people (here) and
+their programme of sessions, bookings, attendance and laundry (demo_programme).
 
 Deterministic for a given seed on a given database: the same seed on a
 fresh database gives the same people. Documents already present are drawn
@@ -15,6 +16,7 @@ from sqlite_utils import Database
 from caremgmt import reference, vocab
 from caremgmt.auth import SYSTEM, User
 from caremgmt.clock import today as bogota_today
+from caremgmt.demo_programme import generate_programme
 from caremgmt.registry import find_by_document, register_caregiver
 
 FEMALE_NAMES = (
@@ -103,7 +105,7 @@ def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) ->
     rng = random.Random(seed)
     today = bogota_today()
     blocks = [b for b in reference.blocks(db) if b["kind"] == "block"]
-    created = 0
+    created, caregivers = 0, []
     while created < persons:
         block = rng.choice(blocks)
         female = rng.random() < 0.92  # the programme's caregivers are almost all women
@@ -132,6 +134,7 @@ def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) ->
         }
         dependents = [_dependent(rng, db, today) for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0])]
         consents = {"registration": True, "reminders": rng.random() < 0.7, "research": rng.random() < 0.5}
-        register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today)
+        caregivers.append(register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today))
         created += 1 + len(dependents)
+    generate_programme(db, rng, caregivers, actor)
     return created

@@ -62,9 +62,36 @@ def test_demo_is_deterministic_realistic_and_spread(tmp_path):
     db = connect(str(a))
     try:
         links = db.execute("SELECT count(*) FROM care_links").fetchone()[0]
+        programme = _programme_figures(db)
     finally:
         db.close()
     assert links == len(rows) - len(caregivers)
+    # A realistic programme: every block planned, years of sessions, attendance
+    # with no-shows, care for dependents, laundry loads, nothing overbooked.
+    assert programme["blocks_without_schedules"] == 0
+    assert programme["years_of_sessions"] >= 2
+    assert 0.10 <= programme["no_show_rate"] <= 0.35
+    assert programme["cared_for_attending"] > 0 and programme["laundry_loads"] > 0
+    assert programme["overbooked"] == 0 and programme["care_hours"] > 0
+
+
+def _programme_figures(db) -> dict:
+    from caremgmt.carehours import care_hours_freed
+
+    first, last = db.execute("SELECT min(starts_at), max(starts_at) FROM sessions").fetchone()
+    absent, total = db.execute("SELECT sum(status = 'absent'), count(*) FROM attendance").fetchone()
+    return {
+        "blocks_without_schedules": db.execute(
+            "SELECT count(*) FROM blocks b WHERE kind = 'block' AND NOT EXISTS"
+            " (SELECT 1 FROM schedules s WHERE s.block_code = b.code)").fetchone()[0],
+        "years_of_sessions": (int(last[:4]) - int(first[:4])),
+        "no_show_rate": absent / total,
+        "cared_for_attending": db.execute(
+            "SELECT count(*) FROM attendance a JOIN persons p ON p.id = a.person_id WHERE p.is_caregiver = 0").fetchone()[0],
+        "laundry_loads": db.execute("SELECT count(*) FROM participants WHERE load_status = 'collected'").fetchone()[0],
+        "overbooked": db.execute("SELECT count(*) FROM sessions WHERE booked_count > capacity").fetchone()[0],
+        "care_hours": care_hours_freed(db).hours,
+    }
 
 
 def test_demo_twice_adds_more_people(tmp_path):
