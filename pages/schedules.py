@@ -5,7 +5,7 @@ import datetime as dt
 
 import streamlit as st
 
-from caremgmt import reference, scheduling, services
+from caremgmt import laundry, reference, scheduling, services
 from caremgmt.clock import today
 from caremgmt.errors import CareError, ValidationError
 from pages.ui import block_picker, choice, database, field_error, service_label, session_line, set_errors, show_error, text, tr, user
@@ -25,6 +25,15 @@ def done(message: str) -> None:
     st.session_state["schedules_flash"] = message
     st.rerun()
 
+
+with st.expander(tr("schedules.laundry_settings"), icon=":material/local_laundry_service:"):
+    with database() as db:
+        limit = laundry.weekly_limit(db)
+    new_limit = st.number_input(tr("schedules.laundry_limit"), 1, 14, limit, key="laundry_limit")
+    if st.button(tr("schedules.save_limit"), key="laundry_limit_save") and new_limit != limit:
+        with database() as db:
+            laundry.set_weekly_limit(db, current, new_limit)
+        done(tr("schedules.limit_saved", limit=new_limit))
 
 new_tab, list_tab = st.tabs([tr("schedules.new"), tr("schedules.existing")])
 with new_tab, st.form("new_schedule"):

@@ -127,3 +127,27 @@ def test_coordinator_creates_a_schedule_from_the_page(db, admin, clock_at):
     at.date_input(key="sch_end_date").set_value(dt.date(2026, 12, 31))
     click(at, "Crear y generar sesiones")
     assert "Programación creada: 7 sesiones (sin festivos)." in texts(at)
+
+
+def test_coordinator_sets_the_laundry_weekly_limit(db, admin):
+    at = as_desk(admin, "pages/schedules.py")
+    at.number_input(key="laundry_limit").set_value(3)
+    click(at, "Guardar límite")
+    assert "Límite guardado: 3 cargas por semana." in texts(at)
+    assert laundry.weekly_limit(db) == 3
+
+
+def test_service_catalogue_edit_validates(db, admin):
+    at = as_desk(admin, "pages/services.py")
+    at.text_input(key="svcnew_code").input("YOGA")
+    at.text_input(key="svcnew_name_es").input("Yoga en la manzana")
+    at.text_input(key="svcnew_name_en").input("Yoga at the block")
+    at.selectbox(key="svcnew_category").set_value("respite_wellbeing")
+    at.number_input(key="svcnew_min_age").set_value(30)
+    at.number_input(key="svcnew_max_age").set_value(20)
+    click(at, "Guardar servicio")
+    assert "La edad máxima debe ser mayor que la mínima." in texts(at)
+    at.number_input(key="svcnew_max_age").set_value(90)
+    click(at, "Guardar servicio")
+    assert "Servicio guardado." in texts(at)
+    assert db.execute("SELECT audience, care_hours_rule FROM services WHERE code = 'YOGA'").fetchone() == ("caregiver", "simultaneity")
