@@ -23,7 +23,7 @@ def _json(values: dict | None) -> str | None:
 
 def record(
     db: Database,
-    actor: "User | None",
+    actor: User | None,
     action: str,
     entity: str,
     entity_id: object = None,

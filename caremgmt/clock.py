@@ -7,7 +7,7 @@ BOGOTA = dt.timezone(dt.timedelta(hours=-5), "America/Bogota")
 
 def now_iso() -> str:
     """UTC timestamp stored on every record."""
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def today() -> dt.date:

@@ -245,7 +245,7 @@ def _get_row(db: Database, person_id: int) -> dict:
 
 
 def _audit_read(db: Database, actor: User, person_id: int) -> None:
-    since = (dt.datetime.now(dt.timezone.utc) - READ_AUDIT_WINDOW).isoformat(timespec="seconds")
+    since = (dt.datetime.now(dt.UTC) - READ_AUDIT_WINDOW).isoformat(timespec="seconds")
     recent = db.execute(
         "SELECT 1 FROM audit_log WHERE person_id = ? AND action = 'read' AND user_id IS ? AND at >= ? LIMIT 1",
         [person_id, actor.id, since],

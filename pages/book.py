@@ -9,7 +9,7 @@ from caremgmt import booking, reference, registry, scheduling, services
 from caremgmt.clock import today
 from caremgmt.errors import CareError
 from pages.ui import (
-    SEARCH_PAGE, block_picker, database, person_line, service_label, session_line, show_error, tr, user,
+    SEARCH_PAGE, block_picker, database, labeller, person_line, service_label, session_line, show_error, tr, user,
 )
 
 HORIZON_DAYS = 28
@@ -36,7 +36,7 @@ with col1:
     block = block_picker(blocks, "book_block")
 with col2:
     by_id = {s["id"]: s for s in offered}
-    service_id = st.selectbox(tr("book.service"), list(by_id), format_func=lambda i: service_label(by_id[i]), key="book_service")
+    service_id = st.selectbox(tr("book.service"), list(by_id), format_func=labeller(by_id, lambda i: service_label(by_id[i])), key="book_service")
 
 
 def outcome_text(result: booking.Booking) -> str:
@@ -77,7 +77,7 @@ if pending:
         if st.checkbox(tr("book.care_for", name=name), value=True, key=f"care_{pending}_{cared['id']}"):
             chosen = st.selectbox(
                 tr("book.care_session"), list(options), key=f"care_session_{pending}_{cared['id']}",
-                format_func=lambda i: f"{session_line(options[i])} · {options[i]['booked_count']}/{options[i]['capacity']}",
+                format_func=labeller(options, lambda i, o=options: f"{session_line(o[i])} · {o[i]['booked_count']}/{o[i]['capacity']}"),
             )
             care[cared["id"]] = chosen
     col1, col2 = st.columns(2)

@@ -1,6 +1,5 @@
 """The front desk's day: today's sessions at my block and the laundry queue."""
 
-import datetime as dt
 
 import streamlit as st
 
@@ -8,7 +7,7 @@ from caremgmt import laundry, reference, scheduling
 from caremgmt.carehours import care_hours_freed
 from caremgmt.clock import today
 from caremgmt.errors import CareError
-from pages.ui import block_picker, database, open_person, open_session, session_line, show_error, tr, user
+from pages.ui import block_picker, database, open_session, session_line, show_error, tr, user
 
 current = user()
 st.title(tr("day.title"))

@@ -1,6 +1,5 @@
 """Book a community-laundry drop-off slot for the selected caregiver."""
 
-import datetime as dt
 
 import streamlit as st
 

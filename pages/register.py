@@ -6,7 +6,7 @@ from caremgmt import reference, registry, vocab
 from caremgmt.errors import DuplicateDocument, ProbableDuplicates, ValidationError
 from pages.ui import (
     caregiver_fields, cared_person_fields, choice, database, field_error, open_person,
-    person_line, set_errors, show_error, tr, user,
+    person_line, set_errors, tr, user,
 )
 
 SCOPE = "reg"

@@ -8,7 +8,7 @@ import streamlit as st
 from caremgmt import laundry, reference, scheduling, services
 from caremgmt.clock import today
 from caremgmt.errors import CareError, ValidationError
-from pages.ui import block_picker, choice, database, field_error, service_label, session_line, set_errors, show_error, text, tr, user
+from pages.ui import block_picker, choice, database, field_error, labeller, service_label, session_line, set_errors, show_error, tr, user
 
 SCOPE = "schedule"
 current = user()
@@ -19,6 +19,12 @@ with database() as db:
     blocks = reference.blocks(db)
     catalogue = services.list_services(db)
 block = block_picker(blocks, "schedules_block")
+
+
+def schedule_line(schedule: dict) -> str:
+    days = ", ".join(tr(f"weekday.{d}") for d in map(int, schedule["weekdays"].split(",")))
+    return (f"{service_label(schedule)} · {days} {schedule['start_time']}–{schedule['end_time']}"
+            f" · {schedule['sessions']} {tr('schedules.sessions')}")
 
 
 def done(message: str) -> None:
@@ -43,7 +49,7 @@ with new_tab, st.form("new_schedule"):
     col1, col2 = st.columns(2)
     room = col1.text_input(tr("field.room"), key="sch_room")
     facilitator = col2.text_input(tr("field.facilitator"), key="sch_facilitator")
-    weekdays = st.multiselect(tr("field.weekdays"), list(range(7)), format_func=lambda d: tr(f"weekday.{d}"), key="sch_weekdays")
+    weekdays = st.multiselect(tr("field.weekdays"), list(range(7)), format_func=labeller(range(7), lambda d: tr(f"weekday.{d}")), key="sch_weekdays")
     field_error(SCOPE, "weekdays")
     col1, col2, col3, col4 = st.columns(4)
     start_time = col1.time_input(tr("field.start_time"), dt.time(8, 0), key="sch_start_time", step=900)
@@ -80,8 +86,7 @@ with list_tab:
     by_schedule = {s["id"]: s for s in schedules}
     chosen = st.selectbox(
         tr("schedules.pick"), list(by_schedule), key="sch_pick",
-        format_func=lambda i: f"{service_label(by_schedule[i])} · {', '.join(tr(f'weekday.{d}') for d in map(int, by_schedule[i]['weekdays'].split(',')))}"
-        f" {by_schedule[i]['start_time']}–{by_schedule[i]['end_time']} · {by_schedule[i]['sessions']} {tr('schedules.sessions')}",
+        format_func=labeller(by_schedule, lambda i: schedule_line(by_schedule[i])),
     )
     schedule = by_schedule[chosen]
     col1, col2 = st.columns(2)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from caremgmt import services, vocab
 from caremgmt.errors import ValidationError
-from pages.ui import choice, database, field_error, set_errors, text, tr, user
+from pages.ui import choice, database, field_error, labeller, service_label, set_errors, text, tr, user
 
 SCOPE = "services"
 current = user()
@@ -19,7 +19,7 @@ st.dataframe(
     [
         {
             tr("services.code"): s["code"],
-            tr("services.name"): s["name_en"] if user().language == "en" else s["name_es"],
+            tr("services.name"): service_label(s),
             tr("services.category"): tr(f"category.{s['category']}"),
             tr("services.audience"): tr(f"audience.{s['audience']}"),
             tr("services.minutes"): s["default_minutes"],
@@ -35,7 +35,7 @@ st.dataframe(
 by_id = {s["id"]: s for s in catalogue}
 selected = st.selectbox(
     tr("services.edit_which"), [None, *by_id], key="service_pick",
-    format_func=lambda i: tr("services.new") if i is None else by_id[i]["name_es"],
+    format_func=labeller([None, *by_id], lambda i: tr("services.new") if i is None else service_label(by_id[i])),
 )
 current_service = by_id.get(selected, {"kind": "activity", "audience": "caregiver", "care_hours_rule": "simultaneity", "default_minutes": 120})
 k = f"svc{selected or 'new'}_"

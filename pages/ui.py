@@ -68,6 +68,13 @@ def label(group: str, value: object) -> str:
     return tr(f"{group}.{value}") if value not in (None, "") else "—"
 
 
+def labeller(options, make_label):
+    """A format_func whose labels are made now, in the user's language: Streamlit
+    may call format_func outside this script run, where the language is unknown."""
+    shown = {option: make_label(option) for option in options}
+    return shown.__getitem__
+
+
 def _title(field: str, required: bool) -> str:
     # Error keys may be nested ("dependents.0.first_names"); the label is the last part.
     return tr(f"field.{field.rsplit('.', 1)[-1]}") + (" *" if required else "")
@@ -79,11 +86,9 @@ def choice(
 ):
     """A selectbox of vocabulary values (``group`` labels or ``labels``) and its error line."""
     index = options.index(default) if default in options else None
-    # Labels are computed now, not inside format_func: Streamlit may call that
-    # outside this script run, where the user's language is not known.
-    shown = {v: (labels.get(v, str(v)) if labels is not None else label(group, v)) for v in options}
+    make = (lambda v: labels.get(v, str(v))) if labels is not None else (lambda v: label(group, v))
     value = st.selectbox(
-        _title(field, required), options, index=index, key=key, format_func=shown.__getitem__,
+        _title(field, required), options, index=index, key=key, format_func=labeller(options, make),
         placeholder=tr("common.choose"),
     )
     field_error(scope, field)

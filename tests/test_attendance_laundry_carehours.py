@@ -60,7 +60,7 @@ def test_three_consecutive_absences_flag_a_person(db, frontdesk, admin, clock_at
     a = person(db, frontdesk, 1)
     booking.book_series(db, frontdesk, schedule_id, a)
     clock_at(dt.datetime(2026, 12, 7, 12, 0))
-    for session_id, status in zip(sessions, ["present", "excused", "absent", "excused", "absent"]):
+    for session_id, status in zip(sessions, ["present", "excused", "absent", "excused", "absent"], strict=True):
         attendance.save_roster(db, frontdesk, session_id, {a: status})
     assert attendance.summary(db, frontdesk, a)["flagged"] is False
     attendance.save_roster(db, frontdesk, sessions[3], {a: "absent"})
