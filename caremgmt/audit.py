@@ -6,12 +6,14 @@ cannot be rewritten through this code or any other.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import TYPE_CHECKING
 
 from sqlite_utils import Database
 
 from caremgmt.clock import now_iso
+from caremgmt.db import write_transaction
 
 if TYPE_CHECKING:
     from caremgmt.auth import User
@@ -50,6 +52,21 @@ def record(
             detail,
         ],
     )
+
+
+def record_opening(db: Database, actor: "User", entity: str, entity_id: object, person_id: int,
+                   window: dt.timedelta = dt.timedelta(minutes=5)) -> None:
+    """Audit an opening of a person's file or notes. Reopening the same thing
+    within ``window`` counts as the same opening, so reruns do not flood the log."""
+    since = (dt.datetime.now(dt.timezone.utc) - window).isoformat(timespec="seconds")
+    recent = db.execute(
+        "SELECT 1 FROM audit_log WHERE person_id = ? AND action = 'read' AND entity = ? AND entity_id IS ?"
+        " AND user_id IS ? AND at >= ? LIMIT 1",
+        [person_id, entity, None if entity_id is None else str(entity_id), actor.id, since],
+    ).fetchone()
+    if not recent:
+        with write_transaction(db):
+            record(db, actor, "read", entity, entity_id, person_id=person_id)
 
 
 def changed(old: dict, new: dict) -> tuple[dict, dict]:

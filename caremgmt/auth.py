@@ -31,6 +31,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "booking.write": frozenset({"frontdesk", "coordinator", "admin"}),
     "attendance.write": frozenset({"frontdesk", "coordinator", "admin"}),
     "schedule.read": frozenset({"frontdesk", "coordinator", "admin"}),
+    "case.read": frozenset({"frontdesk", "coordinator", "admin"}),
+    "case.write": frozenset({"frontdesk", "coordinator", "admin"}),
+    # Confidential notes: besides these roles, only the note's author and the
+    # case's assigned worker (see caremgmt/cases.py).
+    "case.confidential": frozenset({"coordinator", "admin"}),
+    "institution.manage": frozenset({"admin"}),
     "user.manage": frozenset({"admin"}),
 }
 

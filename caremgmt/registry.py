@@ -21,9 +21,6 @@ from caremgmt.search import index_terms
 from caremgmt.text import fold, full_name
 from caremgmt.validation import validate_cared_person, validate_caregiver, validate_dependent
 
-# Re-opening the same file within this window counts as the same opening,
-# so Streamlit's reruns do not flood the audit log.
-READ_AUDIT_WINDOW = dt.timedelta(minutes=5)
 LINK_FIELDS = ("relationship", "care_need")
 
 
@@ -244,22 +241,11 @@ def _get_row(db: Database, person_id: int) -> dict:
     return rows[0]
 
 
-def _audit_read(db: Database, actor: User, person_id: int) -> None:
-    since = (dt.datetime.now(dt.UTC) - READ_AUDIT_WINDOW).isoformat(timespec="seconds")
-    recent = db.execute(
-        "SELECT 1 FROM audit_log WHERE person_id = ? AND action = 'read' AND user_id IS ? AND at >= ? LIMIT 1",
-        [person_id, actor.id, since],
-    ).fetchone()
-    if not recent:
-        with write_transaction(db):
-            audit.record(db, actor, "read", "person", person_id, person_id=person_id)
-
-
 def get_person(db: Database, actor: User, person_id: int) -> dict:
     """A person's file: details, links both ways, consents. The opening is audited."""
     require(actor, "person.read")
     person = _person_summary(_get_row(db, person_id))
-    _audit_read(db, actor, person_id)
+    audit.record_opening(db, actor, "person", person_id, person_id)
     person["cares_for"] = list(
         db.query(
             "SELECT p.id, p.first_names || ' ' || p.last_names AS full_name, p.birth_date, p.doc_type,"

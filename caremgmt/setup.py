@@ -2,7 +2,7 @@
 
 from sqlite_utils import Database
 
-from caremgmt import reference, services
+from caremgmt import institutions, reference, services
 from caremgmt.db import connect
 
 _initialized: set[str] = set()
@@ -13,6 +13,7 @@ def initialize(path: str | None = None) -> Database:
     db = connect(path)
     reference.load_seed(db)
     services.load_seed(db)
+    institutions.load_seed(db)
     return db
 
 
