@@ -22,3 +22,11 @@ def now_local() -> dt.datetime:
 
 def local_iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def to_local(utc_iso: str) -> str:
+    """A stored UTC timestamp as Bogotá wall-clock 'YYYY-MM-DD HH:MM', for display."""
+    moment = dt.datetime.fromisoformat(utc_iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(BOGOTA).strftime("%Y-%m-%d %H:%M")

@@ -1,4 +1,5 @@
-"""A person's timeline: everything that happened with her, newest first.
+"""A person's timeline: everything that happened with her, newest first, in
+Bogotá time (stored UTC stamps are shifted by its fixed -5 hours).
 Notes appear only where the reader may see them (caremgmt.cases rules)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from caremgmt.cases import may_see_confidential
 
 LIMIT = 100
 _SQL = """
-SELECT created_at AS at, 'registered' AS kind, NULL AS detail, NULL AS ref FROM persons WHERE id = :p
+SELECT strftime('%Y-%m-%dT%H:%M', created_at, '-5 hours') AS at, 'registered' AS kind, NULL AS detail, NULL AS ref FROM persons WHERE id = :p
 UNION ALL
 SELECT s.starts_at, CASE WHEN v.kind = 'laundry' THEN 'laundry_' || coalesce(pa.load_status, 'booked')
                          ELSE 'booking_' || pa.status END, v.name_es || '|' || v.name_en, NULL
@@ -30,9 +31,9 @@ SELECT applied_on, 'enrolment_' || status, programme, NULL FROM enrolments WHERE
 UNION ALL
 SELECT achieved_on, 'outcome', kind, institution FROM outcomes WHERE person_id = :p
 UNION ALL
-SELECT opened_at, 'case_opened', priority, NULL FROM cases WHERE person_id = :p
+SELECT strftime('%Y-%m-%dT%H:%M', opened_at, '-5 hours'), 'case_opened', priority, NULL FROM cases WHERE person_id = :p
 UNION ALL
-SELECT n.written_at, CASE WHEN n.confidential THEN 'note_confidential' ELSE 'note' END, n.body,
+SELECT strftime('%Y-%m-%dT%H:%M', n.written_at, '-5 hours'), CASE WHEN n.confidential THEN 'note_confidential' ELSE 'note' END, n.body,
        coalesce(n.author_id, '') || ',' || coalesce(c.case_worker_id, '') || ',' || n.confidential
 FROM case_notes n JOIN cases c ON c.id = n.case_id WHERE c.person_id = :p
 ORDER BY 1 DESC LIMIT :limit

@@ -2,8 +2,10 @@
 
 import streamlit as st
 
-from caremgmt import attendance, booking, reference, registry, vocab
+from caremgmt import attendance, booking, reference, registry, timeline, vocab
+from caremgmt.outcomes import PROGRAMMES
 from caremgmt.carehours import care_hours_freed
+from caremgmt.clock import to_local
 from caremgmt.errors import CareError, DuplicateDocument, ProbableDuplicates, ValidationError
 from caremgmt.validation import format_phone
 from pages.ui import (
@@ -41,15 +43,38 @@ kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_fo
 st.caption(f"{person_line(person)} · {kind}")
 if attended["flagged"]:
     st.warning(tr("person.absence_flag", n=attended["absence_streak"]))
-col1, col2 = st.columns(2)
+col1, col2, col3, col4 = st.columns(4)
 if col1.button(tr("person.book_activity"), icon=":material/event_available:", key="to_book"):
     st.switch_page("pages/book.py")
 if person["is_caregiver"] and col2.button(tr("person.book_laundry"), icon=":material/local_laundry_service:", key="to_laundry"):
     st.switch_page("pages/laundry.py")
-activities, details, people, consents_tab, history_tab = st.tabs([
-    tr("person.tab_activities"), tr("person.tab_details"), tr("person.tab_people"),
+if col3.button(tr("person.open_case"), icon=":material/folder_shared:", key="to_case"):
+    st.switch_page("pages/case.py")
+if col4.button(tr("person.achievements"), icon=":material/school:", key="to_achievements"):
+    st.switch_page("pages/achievements.py")
+# Tracked tabs keep their place across reruns; the timeline (which may show
+# case notes, an audited opening) renders only when it is the one open.
+activities, timeline_tab, details, people, consents_tab, history_tab = st.tabs([
+    tr("person.tab_activities"), tr("person.tab_timeline"), tr("person.tab_details"), tr("person.tab_people"),
     tr("person.tab_consents"), tr("person.tab_history"),
-])
+], key="person_tabs", on_change="rerun")
+
+with timeline_tab:
+    events = []
+    if timeline_tab.open:
+        with database() as db:
+            events = timeline.person_timeline(db, current, person_id)
+    for event in events:
+        detail = event["detail"] or ""
+        if "|" in detail:  # a service name in both languages
+            detail = detail.split("|")[1 if current.language == "en" else 0]
+        elif event["kind"] == "outcome":
+            detail = tr(f"outcome.{detail}") + (f" · {event['ref']}" if event["ref"] else "")
+        elif event["kind"].startswith("enrolment") or (event["kind"].startswith("referral") and detail in PROGRAMMES):
+            detail = tr(f"programme.{detail}")
+        elif event["kind"] == "case_opened":
+            detail = tr(f"priority.{detail}")
+        st.markdown(f"**{event['at'][:16].replace('T', ' ')}** · {tr('timeline.' + event['kind'])} · {detail}")
 
 with activities:
     col1, col2, col3, col4 = st.columns(4)
@@ -180,11 +205,11 @@ with consents_tab:
     for consent in person["consents"]:
         col1, col2 = st.columns([5, 1])
         status = (
-            tr("consent.withdrawn_on", at=consent["withdrawn_at"][:10]) if consent["withdrawn_at"]
+            tr("consent.withdrawn_on", at=to_local(consent["withdrawn_at"])[:10]) if consent["withdrawn_at"]
             else tr("consent.active")
         )
         col1.markdown(
-            f"**{tr('consent.' + consent['purpose'] + '.label')}** · {tr('consent.given_on', at=consent['given_at'][:10])}"
+            f"**{tr('consent.' + consent['purpose'] + '.label')}** · {tr('consent.given_on', at=to_local(consent['given_at'])[:10])}"
             f" · v{consent['text_version']} · {status}"
         )
         if not consent["withdrawn_at"] and col2.button(tr("consent.withdraw"), key=f"withdraw_{consent['id']}"):
@@ -203,7 +228,7 @@ with history_tab:
     st.dataframe(
         [
             {
-                tr("history.at"): entry["at"].replace("T", " ")[:16],
+                tr("history.at"): to_local(entry["at"]),
                 tr("history.user"): entry["username"],
                 tr("history.action"): tr(f"action.{entry['action']}"),
                 tr("history.record"): tr(f"entity.{entry['entity']}"),

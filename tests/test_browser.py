@@ -180,3 +180,61 @@ def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, pag
     expect(page.get_by_text("1 personas en la lista")).to_be_visible()
     page.get_by_role("button", name="Guardar asistencia").click()
     expect(page.get_by_text("Asistencia guardada (1 cambios).")).to_be_visible()
+
+
+@pytest.fixture
+def registered_caregiver(app_url):
+    from caremgmt import auth, registry
+    from caremgmt.db import connect
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        registry.register_caregiver(
+            db, auth.SYSTEM,
+            {"doc_type": "CC", "doc_number": "52444555", "first_names": "Yolanda", "last_names": "Beltrán Ríos",
+             "birth_date": "1979-03-02", "sex": "F", "locality_code": 8, "registration_channel": "front_desk",
+             "home_block": "KENNEDY"},
+            [], {"registration": True},
+        )
+    finally:
+        db.close()
+
+
+def test_open_case_note_referral_and_diploma(app_db, registered_caregiver, page):
+    page.get_by_label("Usuario").fill("recepcion")
+    page.get_by_label("Contraseña").fill("clave-de-prueba-1")
+    page.get_by_role("button", name="Ingresar").click()
+    nav(page, "Buscar persona")
+    box = page.get_by_label("Documento, teléfono o nombre")
+    box.fill("yolanda beltran")
+    box.press("Enter")
+    page.get_by_role("button", name="Abrir").first.click()
+    page.get_by_role("button", name="Caso", exact=True).click()
+    page.get_by_role("button", name="Abrir caso").click()
+    expect(page.get_by_text("Caso abierto.")).to_be_visible()
+
+    page.get_by_role("tab", name="Notas").click()
+    page.get_by_label("Nota", exact=True).fill("Primera entrevista: quiere terminar el bachillerato.")
+    page.get_by_role("button", name="Agregar nota").click()
+    expect(page.get_by_text("Nota guardada.")).to_be_visible()
+    page.get_by_role("tab", name="Notas").click()
+    expect(page.get_by_text("Primera entrevista: quiere terminar el bachillerato.")).to_be_visible()
+
+    page.get_by_role("tab", name="Remisiones").click()
+    page.get_by_label("Motivo", exact=True).fill("Validación del bachillerato")
+    page.get_by_text("Programa educativo").click()
+    choose(page, "Programa *", "Validación del bachillerato")
+    page.get_by_role("button", name="Remitir", exact=True).click()
+    expect(page.get_by_text("Remisión registrada.")).to_be_visible()
+
+    nav(page, "Programas y logros")
+    expect(page.get_by_text("Validación del bachillerato · solicitada")).to_be_visible()
+    page.get_by_role("button", name="Matricular").click()
+    page.get_by_role("button", name="Inicia clases").click()
+    page.get_by_role("button", name="Terminó").click()
+    dialog = page.get_by_test_id("stPopoverBody")
+    dialog.get_by_label("Institución que lo otorga").fill("IED Kennedy")
+    dialog.get_by_label("Soporte (acta, folio, enlace)").fill("Acta 2026-118")
+    dialog.get_by_role("button", name="Registrar el logro y terminar").click()
+    expect(page.get_by_text("Diploma de bachiller")).to_be_visible()
+    expect(page.get_by_text("Validación del bachillerato · terminada")).to_be_visible()

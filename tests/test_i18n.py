@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from caremgmt import attendance, laundry, services, vocab
+from caremgmt import attendance, cases, institutions, laundry, outcomes, referrals, services, vocab
 from caremgmt.i18n import catalogue, t
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +37,14 @@ def test_every_key_used_in_code_exists():
         ("care_hours_rule", services.CARE_HOURS_RULES), ("service_kind", services.KINDS),
         ("load_status", tuple(laundry.TRANSITIONS)), ("load_action", ("dropped_off", "ready", "collected", "no_show")),
         ("attendance", attendance.STATUSES), ("weekday", tuple(range(7))),
+        ("domain", cases.DOMAINS), ("priority", cases.PRIORITIES), ("outcome", outcomes.KINDS),
+        ("programme", tuple(outcomes.PROGRAMMES)), ("enrolment_status", tuple(outcomes.ENROLMENT_TRANSITIONS)),
+        ("referral_status", tuple(referrals.TRANSITIONS)), ("sector", institutions.SECTORS),
+        ("timeline", tuple(
+            [f"booking_{s}" for s in ("booked", "waitlisted", "cancelled")] + [f"laundry_{s}" for s in laundry.TRANSITIONS]
+            + [f"attendance_{s}" for s in attendance.STATUSES] + [f"referral_{s}" for s in referrals.TRANSITIONS]
+            + [f"enrolment_{s}" for s in outcomes.ENROLMENT_TRANSITIONS] + ["registered", "case_opened", "note", "note_confidential", "outcome"]
+        )),
     ],
 )
 def test_every_listed_value_has_a_label(group, values):
