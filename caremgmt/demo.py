@@ -1,5 +1,6 @@
-"""Synthetic, realistic-looking data for demos and tests: people (here) and
-their programme of sessions, bookings, attendance and laundry (demo_programme).
+"""Synthetic, realistic-looking data for demos and tests: people (here), their
+programme of sessions, bookings, attendance and laundry (demo_programme), and
+cases, referrals and outcomes (demo_cases).
 
 Deterministic for a given seed on a given database: the same seed on a
 fresh database gives the same people. Documents already present are drawn
@@ -16,6 +17,7 @@ from sqlite_utils import Database
 from caremgmt import reference, vocab
 from caremgmt.auth import SYSTEM, User
 from caremgmt.clock import today as bogota_today
+from caremgmt.demo_cases import generate_cases
 from caremgmt.demo_programme import generate_programme
 from caremgmt.registry import find_by_document, register_caregiver
 
@@ -137,4 +139,5 @@ def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) ->
         caregivers.append(register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today))
         created += 1 + len(dependents)
     generate_programme(db, rng, caregivers, actor)
+    generate_cases(db, rng, caregivers, actor)
     return created

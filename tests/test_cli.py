@@ -73,6 +73,9 @@ def test_demo_is_deterministic_realistic_and_spread(tmp_path):
     assert 0.10 <= programme["no_show_rate"] <= 0.35
     assert programme["cared_for_attending"] > 0 and programme["laundry_loads"] > 0
     assert programme["overbooked"] == 0 and programme["care_hours"] > 0
+    # Case management in realistic proportions: a minority of caregivers.
+    assert 0 < programme["cases"] <= len(caregivers) * 0.3
+    assert programme["notes"] >= programme["cases"] and programme["outcomes"] > 0
 
 
 def _programme_figures(db) -> dict:
@@ -91,6 +94,9 @@ def _programme_figures(db) -> dict:
         "laundry_loads": db.execute("SELECT count(*) FROM participants WHERE load_status = 'collected'").fetchone()[0],
         "overbooked": db.execute("SELECT count(*) FROM sessions WHERE booked_count > capacity").fetchone()[0],
         "care_hours": care_hours_freed(db).hours,
+        "cases": db.execute("SELECT count(*) FROM cases").fetchone()[0],
+        "notes": db.execute("SELECT count(*) FROM case_notes").fetchone()[0],
+        "outcomes": db.execute("SELECT count(*) FROM outcomes").fetchone()[0],
     }
 
 
