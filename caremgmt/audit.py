@@ -54,11 +54,11 @@ def record(
     )
 
 
-def record_opening(db: Database, actor: "User", entity: str, entity_id: object, person_id: int,
+def record_opening(db: Database, actor: User, entity: str, entity_id: object, person_id: int,
                    window: dt.timedelta = dt.timedelta(minutes=5)) -> None:
     """Audit an opening of a person's file or notes. Reopening the same thing
     within ``window`` counts as the same opening, so reruns do not flood the log."""
-    since = (dt.datetime.now(dt.timezone.utc) - window).isoformat(timespec="seconds")
+    since = (dt.datetime.now(dt.UTC) - window).isoformat(timespec="seconds")
     recent = db.execute(
         "SELECT 1 FROM audit_log WHERE person_id = ? AND action = 'read' AND entity = ? AND entity_id IS ?"
         " AND user_id IS ? AND at >= ? LIMIT 1",

@@ -28,5 +28,5 @@ def to_local(utc_iso: str) -> str:
     """A stored UTC timestamp as Bogotá wall-clock 'YYYY-MM-DD HH:MM', for display."""
     moment = dt.datetime.fromisoformat(utc_iso)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(BOGOTA).strftime("%Y-%m-%d %H:%M")

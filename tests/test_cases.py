@@ -4,8 +4,9 @@ import sqlite3
 import pytest
 
 from caremgmt import auth, cases, outcomes, referrals, scheduling, timeline
+from caremgmt.booking import BookingRefused
 from caremgmt.cases import CaseRefused
-from caremgmt.errors import PermissionDenied, ValidationError
+from caremgmt.errors import NotFound, PermissionDenied, ValidationError
 from caremgmt.outcomes import OutcomeRefused
 from tests.conftest import schedule_data
 from tests.test_booking import person
@@ -127,9 +128,8 @@ def test_confidential_notes_reach_only_author_worker_coordinators_and_admins(
     # Nor through the timeline, nor by correcting it.
     bodies = [r["detail"] for r in timeline.person_timeline(db, other_desk, person_of(db, case))]
     assert "Ruta de protección activada." not in bodies and "Nota general." in bodies
-    with pytest.raises(Exception) as info:
+    with pytest.raises(NotFound):
         cases.add_note(db, other_desk, case, "Corrección", corrects=secret)
-    assert type(info.value).__name__ == "NotFound"
     # A correction of a confidential note stays confidential.
     fix = cases.add_note(db, frontdesk, case, "Corrección de la ruta.", corrects=secret)
     assert db.execute("SELECT confidential FROM case_notes WHERE id = ?", [fix]).fetchone()[0] == 1
@@ -175,8 +175,9 @@ def test_internal_referral_books_the_session_in_the_same_transaction(db, frontde
     # A refused booking leaves no referral behind.
     other_case = cases.open_case(db, frontdesk, person(db, frontdesk, 2))
     scheduling.cancel_session(db, admin, session_id)
-    with pytest.raises(Exception):
+    with pytest.raises(BookingRefused) as info:
         referrals.make_referral(db, frontdesk, other_case, reason="Apoyo", session_id=session_id)
+    assert info.value.message.key == "error.session_cancelled"
     assert db.execute("SELECT count(*) FROM referrals").fetchone()[0] == 1
 
 
