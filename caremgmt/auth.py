@@ -37,6 +37,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # case's assigned worker (see caremgmt/cases.py).
     "case.confidential": frozenset({"coordinator", "admin"}),
     "institution.manage": frozenset({"admin"}),
+    "impact.read": frozenset({"coordinator", "admin"}),
+    "export.run": frozenset({"evaluator", "coordinator", "admin"}),
     "user.manage": frozenset({"admin"}),
 }
 

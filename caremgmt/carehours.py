@@ -26,19 +26,23 @@ SELECT a.id AS attendance_id, a.person_id, s.id AS session_id, s.block_code, s.s
 FROM attendance a
 JOIN sessions s ON s.id = a.session_id
 JOIN services v ON v.id = s.service_id AND v.care_hours_rule = 'simultaneity'
+JOIN blocks b ON b.code = s.block_code
 WHERE a.status = 'present' {filters}
   AND EXISTS (
+    -- CROSS JOIN fixes the order: her links, then each cared-for person's few attendances.
     SELECT 1 FROM care_links l
-    JOIN attendance ca ON ca.person_id = l.cared_id AND ca.status = 'present'
-    JOIN sessions cs ON cs.id = ca.session_id AND cs.block_code = s.block_code
-    JOIN services cv ON cv.id = cs.service_id AND cv.audience = 'cared'
-    WHERE l.caregiver_id = a.person_id AND cs.starts_at < s.ends_at AND s.starts_at < cs.ends_at
+    CROSS JOIN attendance ca ON ca.person_id = l.cared_id AND ca.status = 'present'
+    CROSS JOIN sessions cs ON cs.id = ca.session_id
+    CROSS JOIN services cv ON cv.id = cs.service_id AND cv.audience = 'cared'
+    WHERE l.caregiver_id = a.person_id AND cs.block_code = s.block_code
+      AND cs.starts_at < s.ends_at AND s.starts_at < cs.ends_at
   )
 UNION ALL
 SELECT a.id, a.person_id, s.id, s.block_code, s.starts_at, v.code, 'per_unit', a.quantity * v.hours_per_unit
 FROM attendance a
 JOIN sessions s ON s.id = a.session_id
 JOIN services v ON v.id = s.service_id AND v.care_hours_rule = 'per_unit'
+JOIN blocks b ON b.code = s.block_code
 WHERE a.status = 'present' {filters}
 """
 
@@ -54,24 +58,32 @@ class CareHours:
         return round(self.hours / 8, 1)
 
 
-def care_hours_freed(
-    db: Database, *, person_id: int | None = None, block_code: str | None = None,
-    start: dt.date | None = None, end: dt.date | None = None,
-) -> CareHours:
-    """Hours freed by attended sessions matching the filters (dates inclusive)."""
+def items_query(
+    *, person_id: int | None = None, block_code: str | None = None, locality_code: int | None = None,
+    category: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
+) -> tuple[str, dict]:
+    """The SQL (and parameters) of every attended session that frees care time,
+    one row per attendance with its ``hours``: the single definition the person's
+    file, the day view, the impact pages and the exports all build on."""
     filters, params = [], {}
-    if person_id is not None:
-        filters.append("a.person_id = :person")
-        params["person"] = person_id
-    if block_code is not None:
-        filters.append("s.block_code = :block")
-        params["block"] = block_code
+    for column, name, value in (
+        ("a.person_id", "person", person_id), ("s.block_code", "block", block_code),
+        ("b.locality_code", "locality", locality_code), ("v.category", "category", category),
+    ):
+        if value is not None:
+            filters.append(f"{column} = :{name}")
+            params[name] = value
     if start is not None:
         filters.append("s.starts_at >= :start")
         params["start"] = start.isoformat()
     if end is not None:
         filters.append("s.starts_at < :end")
         params["end"] = (end + dt.timedelta(days=1)).isoformat()
-    sql = _ITEMS_SQL.format(filters="".join(f" AND {f}" for f in filters))
+    return _ITEMS_SQL.format(filters="".join(f" AND {f}" for f in filters)), params
+
+
+def care_hours_freed(db: Database, **filters) -> CareHours:
+    """Hours freed by attended sessions matching the filters (dates inclusive)."""
+    sql, params = items_query(**filters)
     items = list(db.query(sql + " ORDER BY starts_at", params))
     return CareHours(round(sum(i["hours"] for i in items), 2), items)

@@ -1,13 +1,14 @@
-"""Command line: ``python -m caremgmt init | demo | user add``."""
+"""Command line: ``python -m caremgmt init | demo | export | user add``."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import os
 import sys
 
-from caremgmt import auth, demo, vocab
+from caremgmt import auth, demo, exports, vocab
 from caremgmt.db import db_path
 from caremgmt.errors import CareError, ValidationError
 from caremgmt.setup import initialize
@@ -21,6 +22,14 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser("demo", help="add synthetic caregivers and the people they care for")
     demo_cmd.add_argument("--persons", type=int, default=200, help="about how many persons to add (default 200)")
     demo_cmd.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    export_cmd = commands.add_parser("export", help="write a de-identified CSV and its data dictionary")
+    export_cmd.add_argument("kind", choices=exports.KINDS)
+    export_cmd.add_argument("--out", required=True, help="CSV file to write (its dictionary goes beside it)")
+    export_cmd.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD (default: all)")
+    export_cmd.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD (default: today)")
+    export_cmd.add_argument("--block", help="block code")
+    export_cmd.add_argument("--separator", choices=tuple(exports.SEPARATORS), default="comma",
+                            help="semicolon suits Spanish-locale spreadsheets (default comma)")
     user_cmd = commands.add_parser("user", help="manage accounts")
     user_sub = user_cmd.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="add an account; password from a prompt or $CAREMGMT_PASSWORD")
@@ -29,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--block", help="home block code")
     add.add_argument("--language", default="es", choices=("es", "en"))
     return parser
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def _read_password() -> str:
@@ -55,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit("error: --persons must be at least 1")
             added = demo.generate(db, args.persons, seed=args.seed)
             print(f"added {added} persons to {path}")
+        elif args.command == "export":
+            result = exports.export(db, auth.SYSTEM, args.kind, args.out, start=args.start, end=args.end,
+                                    block_code=args.block, separator=args.separator,
+                                    progress=lambda n: print(f"\r{n} rows", end="", file=sys.stderr))
+            print(f"\nwrote {result.rows} rows to {result.path} (dictionary: {result.dictionary})")
         elif args.command == "user":
             user = auth.create_user(
                 db, auth.SYSTEM, args.username, _read_password(), args.role, args.block, args.language

@@ -86,7 +86,7 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
             cache[(block, code)] = _sessions(db, block, code)
         return cache[(block, code)]
 
-    participants, attendance, upcoming = [], [], []
+    participants, attendance, upcoming, registered = [], [], [], []
 
     def take(session: dict, person_id: int, status: str, quantity: float, load_status: str | None = None) -> bool:
         if session["free"] <= 0:
@@ -105,9 +105,14 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
         code = rng.choice(CAREGIVER_SERVICES)
         own = sessions(block, code)
         past = [s for s in own if s["starts_at"] < now]
+        # She registered some days before she first came (or, if she has not
+        # come yet, at some point in the programme's history).
+        first_visit = dt.date.fromisoformat(past[0]["starts_at"][:10]) if past else today
+        registered.append((caregiver_id, first_visit, [d["id"] for d in dependents]))
         if past:
             first = rng.randrange(len(past))
             window = past[first:first + rng.randint(8, 60)]
+            registered[-1] = (caregiver_id, dt.date.fromisoformat(window[0]["starts_at"][:10]), registered[-1][2])
             for session in window:
                 status = _status(rng)
                 if not take(session, caregiver_id, status, _hours(session)):
@@ -122,6 +127,7 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
         if future and rng.random() < 0.3:
             upcoming.append((future[0]["id"], caregiver_id))
     _write(db, participants, attendance)
+    _backdate_registrations(db, rng, registered, today)
     for session_id, caregiver_id in upcoming:
         try:
             offers = booking.care_offers(db, actor, session_id, caregiver_id)
@@ -170,6 +176,20 @@ def _write(db: Database, participants: list[tuple], attendance: list[tuple]) -> 
             "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at) VALUES (?, ?, ?, ?, ?)",
             [(*a, now) for a in attendance],
         )
+
+
+def _backdate_registrations(db: Database, rng: random.Random, registered: list[tuple], today: dt.date) -> None:
+    """Demo people were all just created; give each a plausible registration date."""
+    earliest = today - dt.timedelta(days=HISTORY_DAYS)
+    rows = []
+    for caregiver_id, first_visit, dependent_ids in registered:
+        day = max(earliest, first_visit - dt.timedelta(days=rng.randint(0, 30)))
+        if first_visit >= today:
+            day = earliest + dt.timedelta(days=rng.randint(0, HISTORY_DAYS))
+        stamp = f"{day.isoformat()}T{rng.randint(13, 22):02d}:{rng.randint(0, 59):02d}:00+00:00"
+        rows += [(stamp, stamp, pid) for pid in (caregiver_id, *dependent_ids)]
+    with write_transaction(db):
+        db.conn.executemany("UPDATE persons SET created_at = ?, updated_at = ? WHERE id = ?", rows)
 
 
 def _hours(session: dict) -> float:
