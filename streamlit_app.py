@@ -11,27 +11,38 @@ from pages.ui import database, language, tr, user
 st.set_page_config(page_title="caremgmt", page_icon=":material/diversity_1:", layout="wide")
 ensure_initialized(db_path())
 
-# (file, catalogue key of its title, icon, permission needed or None for all)
-PAGES = (
-    ("pages/home.py", "nav.home", ":material/home:", None),
-    ("pages/search.py", "nav.search", ":material/search:", "person.read"),
-    ("pages/register.py", "nav.register", ":material/person_add:", "person.write"),
-    ("pages/person.py", "nav.person", ":material/badge:", "person.read"),
-    ("pages/case.py", "nav.case", ":material/folder_shared:", "case.read"),
-    ("pages/achievements.py", "nav.achievements", ":material/school:", "case.read"),
-    ("pages/caseload.py", "nav.caseload", ":material/assignment_ind:", "case.read"),
-    ("pages/day.py", "nav.day", ":material/today:", "schedule.read"),
-    ("pages/book.py", "nav.book", ":material/event_available:", "booking.write"),
-    ("pages/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
-    ("pages/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
-    ("pages/impact.py", "nav.impact", ":material/insights:", "impact.read"),
-    ("pages/exports.py", "nav.exports", ":material/download:", "export.run"),
-    ("pages/dictionary.py", "nav.dictionary", ":material/menu_book:", "export.run"),
-    ("pages/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
-    ("pages/services.py", "nav.services", ":material/category:", "service.manage"),
-    ("pages/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
-    ("pages/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
-    ("pages/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
+# Sections of the navigation: (catalogue key of the section, pages), each page
+# (file, catalogue key of its title, icon, permission needed or None for all).
+SECTIONS = (
+    ("nav.section.desk", (
+        ("pages/home.py", "nav.home", ":material/home:", None),
+        ("pages/search.py", "nav.search", ":material/search:", "person.read"),
+        ("pages/register.py", "nav.register", ":material/person_add:", "person.write"),
+        ("pages/person.py", "nav.person", ":material/badge:", "person.read"),
+    )),
+    ("nav.section.activities", (
+        ("pages/day.py", "nav.day", ":material/today:", "schedule.read"),
+        ("pages/book.py", "nav.book", ":material/event_available:", "booking.write"),
+        ("pages/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
+        ("pages/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
+    )),
+    ("nav.section.cases", (
+        ("pages/case.py", "nav.case", ":material/folder_shared:", "case.read"),
+        ("pages/achievements.py", "nav.achievements", ":material/school:", "case.read"),
+        ("pages/caseload.py", "nav.caseload", ":material/assignment_ind:", "case.read"),
+    )),
+    ("nav.section.impact", (
+        ("pages/impact.py", "nav.impact", ":material/insights:", "impact.read"),
+        ("pages/exports.py", "nav.exports", ":material/download:", "export.run"),
+        ("pages/dictionary.py", "nav.dictionary", ":material/menu_book:", "export.run"),
+    )),
+    ("nav.section.admin", (
+        ("pages/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
+        ("pages/services.py", "nav.services", ":material/category:", "service.manage"),
+        ("pages/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
+        ("pages/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
+        ("pages/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
+    )),
 )
 
 
@@ -71,11 +82,13 @@ if current is None:
     navigation = st.navigation([st.Page(entry, title=tr("nav.setup" if first_run else "nav.login"))], position="hidden")
 else:
     _sidebar(current)
-    navigation = st.navigation(
-        [
+    sections = {
+        tr(section): [
             st.Page(path, title=tr(title), icon=icon, default=(path == "pages/home.py"))
-            for path, title, icon, permission in PAGES
+            for path, title, icon, permission in pages
             if permission is None or auth.allowed(current, permission)
         ]
-    )
+        for section, pages in SECTIONS
+    }
+    navigation = st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
 navigation.run()

@@ -11,3 +11,8 @@ st.write(tr(f"home.role_intro.{current.role}"))
 if auth.allowed(current, "person.read"):
     st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
     st.page_link("pages/register.py", label=tr("nav.register"), icon=":material/person_add:")
+    st.page_link("pages/day.py", label=tr("nav.day"), icon=":material/today:")
+if auth.allowed(current, "impact.read"):
+    st.page_link("pages/impact.py", label=tr("nav.impact"), icon=":material/insights:")
+if auth.allowed(current, "export.run"):
+    st.page_link("pages/exports.py", label=tr("nav.exports"), icon=":material/download:")

@@ -136,7 +136,7 @@ groups = groups.rename(columns={"value": tr(f"impact.dimension.{dimension}"), "p
                                 "contacts": tr("metric.service_contacts.name")})
 bars = groups.melt(id_vars=tr(f"impact.dimension.{dimension}"), var_name="measure", value_name="value")
 breakdown = alt.Chart(bars).mark_bar().encode(
-    y=alt.Y(f"{tr(f'impact.dimension.{dimension}')}:N", sort="-x", title=None),
+    y=alt.Y(f"{tr(f'impact.dimension.{dimension}')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
     x=alt.X("value:Q", title=tr("impact.value")),
     color=alt.Color("measure:N", title=tr("impact.measure")),
     yOffset="measure:N",

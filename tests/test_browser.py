@@ -238,3 +238,38 @@ def test_open_case_note_referral_and_diploma(app_db, registered_caregiver, page)
     dialog.get_by_role("button", name="Registrar el logro y terminar").click()
     expect(page.get_by_text("Diploma de bachiller")).to_be_visible()
     expect(page.get_by_text("Validación del bachillerato · terminada")).to_be_visible()
+
+
+def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
+    env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-3"}
+    subprocess.run([sys.executable, "-m", "caremgmt", "demo", "--persons", "300", "--seed", "2"], env=env, check=True, cwd=ROOT,
+                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "caremgmt", "user", "add", "coordinacion", "--role", "coordinator"],
+                   env=env, check=True, cwd=ROOT, capture_output=True)
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        try:
+            page.goto(app_url)
+            page.get_by_label("Usuario").fill("coordinacion")
+            page.get_by_label("Contraseña").fill("clave-de-prueba-3")
+            page.get_by_role("button", name="Ingresar").click()
+            nav(page, "Impacto")
+            expect(page.get_by_role("heading", name="Impacto del programa")).to_be_visible()
+            expect(page.get_by_text("Personas atendidas").first).to_be_visible()
+            expect(page.locator("canvas, svg.marks").first).to_be_visible()
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Datos (CSV)").first.click()
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "impact-page.png"), full_page=True)
+            browser.close()
+    assert saved.name == "tendencia_mensual.csv"
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "month,Personas registradas,Personas atendidas,Atenciones,Horas de cuidado liberadas"
+    assert len(lines) > 3 and all(line[:1].isdigit() for line in lines[1:])

@@ -1,0 +1,233 @@
+"""Metrics on a small hand-built programme with known answers, and the
+safety of every export."""
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from caremgmt import attendance, booking, demo, exports, laundry, metrics, outcomes, registry, scheduling, services
+from caremgmt.errors import PermissionDenied, ValidationError
+from caremgmt.exports import safe_cell, suppress
+from tests.conftest import CONSENT, TODAY, caregiver_data, child_data, schedule_data
+
+JAN = metrics.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
+
+
+@pytest.fixture
+def programme(db, admin, frontdesk, clock_at):
+    """January 2026. Ana (BOSA) and her son Leo; Bea (KENNEDY), no dependants.
+    Wednesdays 7, 14, 21 and 28 Jan: a 3-hour class 08-11 and childcare 07:30-11:30 at BOSA;
+    Tuesday 13 Jan: a 2-hour class at KENNEDY; laundry at BOSA on 6 and 7 Jan."""
+    clock_at(dt.datetime(2026, 1, 2, 9, 0))
+    ana = registry.register_caregiver(db, frontdesk, caregiver_data(), [child_data(birth_date="2023-06-01")], CONSENT, today=TODAY)
+    leo = registry.get_person(db, frontdesk, ana)["cares_for"][0]["id"]
+    bea = registry.register_caregiver(
+        db, frontdesk, caregiver_data(doc_number="41555666", first_names="Beatriz", last_names="Suárez Ríos",
+                                      birth_date="1950-02-02", phone="", home_block="KENNEDY", locality_code=8),
+        [], CONSENT, today=TODAY)
+    db.execute("UPDATE persons SET created_at = '2026-01-02T15:00:00+00:00'")
+    jan = {"start_date": "2026-01-07", "end_date": "2026-01-28"}
+    scheduling.create_schedule(db, admin, schedule_data(db, weekdays=[2], capacity=4, **jan))
+    scheduling.create_schedule(db, admin, schedule_data(db, "INFANCIA", weekdays=[2], start_time="07:30", end_time="11:30", capacity=10, **jan))
+    scheduling.create_schedule(db, admin, schedule_data(db, "RESPIRO", weekdays=[1], block_code="KENNEDY", start_time="14:00",
+                                                        end_time="16:00", capacity=10, start_date="2026-01-13", end_date="2026-01-13"))
+    scheduling.create_schedule(db, admin, schedule_data(db, "LAVANDERIA", weekdays=[1, 2], start_time="08:00", end_time="09:00",
+                                                        slot_minutes=60, capacity=3, start_date="2026-01-06", end_date="2026-01-07"))
+    by_code = {}
+    for sid, code in db.execute("SELECT s.id, v.code FROM sessions s JOIN services v ON v.id = s.service_id ORDER BY s.starts_at"):
+        by_code.setdefault(code, []).append(sid)
+    classes, care = by_code["BACHILLERATO"], by_code["INFANCIA"]
+    for cls, kid in zip(classes, care, strict=True):
+        booking.book(db, frontdesk, cls, ana, care={leo: kid})
+    booking.book(db, frontdesk, by_code["RESPIRO"][0], bea)
+    wash1 = laundry.book_load(db, frontdesk, by_code["LAVANDERIA"][0], ana)
+    wash2 = laundry.book_load(db, frontdesk, by_code["LAVANDERIA"][1], ana)
+    clock_at(dt.datetime(2026, 1, 31, 18, 0))
+    # Ana attends the class on 7, 14 and 21 Jan (absent on 28); Leo is in care on 7 and 14 only.
+    for cls, status in zip(classes, ["present", "present", "present", "absent"], strict=True):
+        attendance.save_roster(db, frontdesk, cls, {ana: status})
+    for kid, status in zip(care, ["present", "present", "absent", "absent"], strict=True):
+        attendance.save_roster(db, frontdesk, kid, {leo: status})
+    attendance.save_roster(db, frontdesk, by_code["RESPIRO"][0], {bea: "present"})
+    for state in ("dropped_off", "ready", "collected"):
+        laundry.advance(db, frontdesk, wash1.participant_id, state)
+    laundry.advance(db, frontdesk, wash2.participant_id, "no_show")
+    outcomes.record_outcome(db, frontdesk, ana, {"kind": "secondary_diploma", "achieved_on": "2026-01-20", "institution": "IED Bosa"})
+    outcomes.record_outcome(db, frontdesk, bea, {"kind": "job", "achieved_on": "2026-01-25"})
+    return {"ana": ana, "leo": leo, "bea": bea}
+
+
+def test_headlines_on_a_hand_computed_month(db, programme):
+    h = metrics.headlines(db, JAN)
+    # Contacts: Ana 3 classes + Leo 2 care + Bea 1 respite + 1 collected load = 7; people: Ana, Leo, Bea.
+    assert (h["service_contacts"], h["people_served"]) == (7, 3)
+    assert (h["people_registered"], h["people_registered_cumulative"], h["active_caregivers"]) == (3, 3, 2)
+    # Care hours: Ana's classes on 7 and 14 Jan (Leo in care) = 2 x 3 h; plus one load = 67 min.
+    assert h["care_hours_freed"] == pytest.approx(6 + 1.1167, abs=0.05)
+    assert (h["laundry_loads"], h["laundry_no_show_rate"]) == (1, 0.5)
+    assert (h["diplomas"], h["other_outcomes"]) == (1, 1)
+    assert h["waitlist"] == 0
+    # Occupancy of activity sessions: 4 class places of 16, 4 care of 40, 1 respite of 10.
+    assert h["occupancy"] == pytest.approx(9 / 66, abs=0.001)
+
+
+def test_filters_are_obeyed(db, programme):
+    kennedy = metrics.headlines(db, metrics.Filters(JAN.start, JAN.end, block_code="KENNEDY"))
+    assert (kennedy["service_contacts"], kennedy["people_served"], kennedy["care_hours_freed"]) == (1, 1, 0)
+    bosa_locality = metrics.headlines(db, metrics.Filters(JAN.start, JAN.end, locality_code=7))
+    assert (bosa_locality["service_contacts"], bosa_locality["people_served"]) == (6, 2)
+    education = metrics.headlines(db, metrics.Filters(JAN.start, JAN.end, category="education_training"))
+    assert (education["service_contacts"], education["care_hours_freed"], education["laundry_loads"]) == (3, 6, 0)
+    february = metrics.headlines(db, metrics.Filters(dt.date(2026, 2, 1), dt.date(2026, 2, 28)))
+    assert (february["service_contacts"], february["people_served"], february["active_caregivers"]) == (0, 0, 2)
+
+
+def test_breakdowns_monthly_and_retention(db, programme):
+    by_block = {g["value"]: (g["people_served"], g["contacts"]) for g in metrics.breakdown(db, JAN, "block")}
+    assert by_block == {"BOSA": (2, 6), "KENNEDY": (1, 1)}
+    by_age = {g["value"]: (g["people_served"], g["contacts"]) for g in metrics.breakdown(db, JAN, "age_band")}
+    assert by_age == {"0-5": (1, 2), "29-59": (1, 4), "60+": (1, 1)}
+    by_category = {g["value"]: g["contacts"] for g in metrics.breakdown(db, JAN, "category")}
+    assert by_category == {"education_training": 3, "children_care": 2, "respite_wellbeing": 1, "laundry": 1}
+    [month] = metrics.monthly(db, JAN)
+    assert (month["month"], month["registrations"], month["people_served"], month["contacts"]) == ("2026-01", 3, 3, 7)
+    assert metrics.retention(db, JAN) == {"registered": 3, "first_attendance": 3, "five_attendances": 0, "outcome": 2}
+
+
+def test_invalid_filters_get_clear_messages(db):
+    with pytest.raises(ValidationError) as info:
+        metrics.validate(db, metrics.Filters(dt.date(2026, 2, 1), dt.date(2026, 1, 1), block_code="NOPE", category="x"))
+    assert {k: m.key for k, m in info.value.errors.items()} == {
+        "end": "error.end_before_start", "block": "error.unknown_block", "category": "error.invalid_choice"}
+
+
+# --- exports ---------------------------------------------------------------
+
+def read(path: Path, separator=",") -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=separator))
+
+
+def test_contacts_export_reproduces_the_headline_figures(db, admin, programme, tmp_path):
+    result = exports.export(db, admin, "contacts", tmp_path / "c.csv", start=JAN.start, end=JAN.end)
+    rows = read(result.path)
+    present = [r for r in rows if r["status"] == "present"]
+    head = metrics.headlines(db, JAN)
+    assert len(present) == head["service_contacts"]
+    assert len({r["person_pid"] for r in present}) == head["people_served"]
+    assert {r["age_band"] for r in rows} == {"0-5", "29-59", "60+"}
+
+
+def test_pseudonyms_are_stable_keyed_and_not_the_id(db, admin, programme, tmp_path, monkeypatch):
+    first = read(exports.export(db, admin, "persons", tmp_path / "a.csv").path)
+    second = read(exports.export(db, admin, "persons", tmp_path / "b.csv").path)
+    assert [r["person_pid"] for r in first] == [r["person_pid"] for r in second]
+    assert len({r["person_pid"] for r in first}) == 3
+    assert not {str(pid) for pid in programme.values()} & {r["person_pid"] for r in first}
+    monkeypatch.setenv("CAREMGMT_EXPORT_SECRET", "another deployment")
+    third = read(exports.export(db, admin, "persons", tmp_path / "c.csv").path)
+    assert not {r["person_pid"] for r in first} & {r["person_pid"] for r in third}
+
+
+def test_rare_quasi_identifiers_are_generalised_then_suppressed(db, admin, programme, tmp_path):
+    rows = read(exports.export(db, admin, "persons", tmp_path / "p.csv").path)
+    # Three people, every combination unique: nothing that could single one out survives.
+    assert {(r["birth_year"], r["sex"], r["locality_code"], r["ethnicity"]) for r in rows} == {("*", "*", "*", "*")}
+
+
+def test_common_combinations_keep_their_detail(db, admin, frontdesk, tmp_path):
+    for i in range(6):
+        registry.register_caregiver(
+            db, frontdesk, caregiver_data(doc_number=f"5300000{i}", first_names="Luz", last_names=f"Vargas {'ABCDEF'[i]}",
+                                          birth_date=f"1985-0{i + 1}-10", phone=""),
+            [], CONSENT, today=TODAY, confirmed_new=True)
+    rows = read(exports.export(db, admin, "persons", tmp_path / "p.csv").path)
+    assert {(r["birth_year"], r["sex"], r["locality_code"]) for r in rows} == {("1985", "F", "7")}
+
+
+@pytest.mark.parametrize(
+    "counts, shown",
+    [
+        ([10, 3, 20], ["<5", "<5", 20]),  # one small cell: the next smallest hides it
+        ([10, 3, 2, 20], [10, "<5", "<5", 20]),  # two small cells protect each other
+        ([0, 3, 9], [0, "<5", "<5"]),  # zero is not hidden, and cannot protect
+        ([12, 40], [12, 40]),
+    ],
+)
+def test_small_cell_and_complementary_suppression(counts, shown):
+    assert suppress(counts) == shown
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+57 300", "-2", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_starts_are_neutralised(text):
+    assert safe_cell(text) == "'" + text
+    assert safe_cell("Bosa") == "Bosa" and safe_cell(12) == 12
+
+
+def test_a_formula_in_admin_data_is_escaped_in_the_export(db, admin, frontdesk, programme, tmp_path):
+    service_id = db.execute("SELECT id FROM services WHERE code = 'RESPIRO'").fetchone()[0]
+    services.save_service(db, admin, {**services.get_service(db, service_id), "code": "=HYPERLINK(1)"}, service_id)
+    rows = read(exports.export(db, admin, "contacts", tmp_path / "c.csv").path)
+    assert "'=HYPERLINK(1)" in {r["service_code"] for r in rows}
+
+
+def test_chart_data_equals_the_metrics_export(db, admin, tmp_path, clock_at):
+    demo.generate(db, 400, seed=11)
+    period = metrics.Filters(dt.date(2025, 1, 1), dt.date(2026, 6, 30))
+    rows = read(exports.export(db, admin, "metrics", tmp_path / "m.csv", start=period.start, end=period.end).path)
+    for dimension in metrics.DIMENSIONS:
+        chart = metrics.breakdown(db, period, dimension)
+        exported = [r for r in rows if r["dimension"] == dimension]
+        assert len(exported) == len(chart)
+        for group, row in zip(chart, exported, strict=True):
+            assert row["value"] == ("" if group["value"] is None else str(group["value"]))
+            for column, key in (("people_served", "people_served"), ("service_contacts", "contacts")):
+                assert row[column] == (str(group[key]) if row[column] != "<5" else "<5")
+                if group[key] < 5 and group[key] > 0:
+                    assert row[column] == "<5"
+    head = metrics.headlines(db, period)
+    total = next(r for r in rows if r["dimension"] == "all")
+    assert (int(total["people_served"]), int(total["service_contacts"])) == (head["people_served"], head["service_contacts"])
+
+
+def test_no_export_contains_a_name_document_or_phone(db, admin, tmp_path):
+    demo.generate(db, 250, seed=5)
+    people = db.execute("SELECT first_names, last_names, doc_number, phone FROM persons").fetchall()
+    needles = set()
+    for first, last, document, phone in people:
+        needles.add(f"{first} {last}")
+        needles.add(last)
+        if document:
+            needles.add(document)
+        if phone:
+            needles.update({phone, phone[3:], f"{phone[3:6]} {phone[6:]}"})
+    for kind in exports.KINDS:
+        for separator in exports.SEPARATORS:
+            result = exports.export(db, admin, kind, tmp_path / f"{kind}_{separator}.csv", separator=separator)
+            for path in (result.path, result.dictionary):
+                text = path.read_text(encoding="utf-8")
+                found = [n for n in needles if n in text]
+                assert found == [], f"{path.name} contains {found[:3]}"
+    assert db.execute("SELECT count(*) FROM audit_log WHERE action = 'export'").fetchone()[0] == 12
+
+
+def test_export_is_audited_with_filters_and_rows(db, admin, programme, tmp_path):
+    result = exports.export(db, admin, "laundry", tmp_path / "l.csv", start=JAN.start, end=JAN.end, block_code="BOSA",
+                            separator="semicolon")
+    assert result.rows == 2 and read(result.path, ";")[0]["load_status"] in ("collected", "no_show")
+    detail = db.execute("SELECT username, entity_id, detail FROM audit_log WHERE action = 'export'").fetchone()
+    assert detail[:2] == ("admin", "laundry")
+    assert '"rows": 2' in detail[2] and '"block": "BOSA"' in detail[2] and '"from": "2026-01-01"' in detail[2]
+
+
+def test_exports_refuse_bad_filters_and_roles(db, frontdesk, evaluator, tmp_path):
+    with pytest.raises(PermissionDenied):
+        exports.export(db, frontdesk, "contacts", tmp_path / "x.csv")
+    with pytest.raises(ValidationError) as info:
+        exports.export(db, evaluator, "contacts", tmp_path / "x.csv", start=dt.date(2026, 5, 1), end=dt.date(2026, 1, 1))
+    assert "end" in info.value.errors
+    with pytest.raises(ValidationError):
+        exports.export(db, evaluator, "contacts", tmp_path / "x.csv", block_code="NOPE")
+    assert not (tmp_path / "x.csv").exists()

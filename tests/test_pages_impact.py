@@ -1,0 +1,77 @@
+"""Page tests: impact filters, the data dictionary, exports per role."""
+
+import datetime as dt
+
+import pytest
+
+from caremgmt import auth, metrics
+from caremgmt.i18n import t
+from tests.apptest import app_as, click, texts
+from tests.test_metrics_exports import JAN, programme  # noqa: F401 - the hand-built month
+
+
+def as_user(user, page, **state):
+    at = app_as(user)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.switch_page(page).run()
+
+
+@pytest.fixture
+def coordinator(db, admin):
+    return auth.create_user(db, admin, "coordinadora", "coord-password-1", "coordinator", "BOSA")
+
+
+def card(at, name: str) -> str:
+    title = {"people_served": "Personas atendidas", "service_contacts": "Atenciones", "care_hours_freed": "Horas de cuidado liberadas"}[name]
+    return next(m.value for m in at.metric if m.label == title)
+
+
+def test_impact_figures_follow_every_filter(db, coordinator, programme):  # noqa: F811
+    at = as_user(coordinator, "pages/impact.py")
+    at.date_input(key="impact_from").set_value(JAN.start)
+    at.date_input(key="impact_to").set_value(JAN.end).run()
+    assert (card(at, "people_served"), card(at, "service_contacts")) == ("3", "7")
+    at.selectbox(key="impact_block").set_value("KENNEDY").run()
+    assert (card(at, "people_served"), card(at, "service_contacts"), card(at, "care_hours_freed")) == ("1", "1", "0 h")
+    at.selectbox(key="impact_block").set_value(None)
+    at.selectbox(key="impact_category").set_value("education_training").run()
+    assert (card(at, "service_contacts"), card(at, "care_hours_freed")) == ("3", "6 h")
+    at.selectbox(key="impact_dimension").set_value("age_band").run()
+    assert not at.exception
+
+
+def test_impact_refuses_an_inverted_period(db, coordinator):
+    at = as_user(coordinator, "pages/impact.py")
+    at.date_input(key="impact_from").set_value(dt.date(2026, 5, 1))
+    at.date_input(key="impact_to").set_value(dt.date(2026, 1, 1)).run()
+    assert "El fin debe ser posterior al inicio." in texts(at)
+    assert not at.metric
+
+
+def test_evaluator_exports_but_sees_no_impact_or_people(db, evaluator, programme):  # noqa: F811
+    for page in ("pages/impact.py", "pages/search.py", "pages/person.py"):
+        with pytest.raises(ValueError):
+            as_user(evaluator, page)
+    at = as_user(evaluator, "pages/exports.py")
+    at.selectbox(key="export_kind").set_value("contacts")
+    at.date_input(key="export_from").set_value(JAN.start)
+    at.date_input(key="export_to").set_value(JAN.end)
+    click(at, "Generar exportación")
+    assert "filas)." in texts(at) and "contacts_20260101_20260131.csv" in texts(at)
+    assert [b.label for b in at.get("download_button")] == ["Descargar CSV", "Descargar diccionario"]
+    assert db.execute("SELECT username FROM audit_log WHERE action = 'export'").fetchone() == ("evaluadora",)
+
+
+def test_front_desk_reaches_neither_impact_nor_exports(db, frontdesk):
+    for page in ("pages/impact.py", "pages/exports.py", "pages/dictionary.py"):
+        with pytest.raises(ValueError):
+            as_user(frontdesk, page)
+
+
+def test_data_dictionary_defines_every_metric(db, evaluator):
+    at = as_user(evaluator, "pages/dictionary.py")
+    page = texts(at)
+    for name in metrics.HEADLINES:
+        assert f"**{t(f'metric.{name}.name')}**: {t(f'metric.{name}.definition')}" in page
+    assert "**Personas atendidas**: Personas distintas con al menos una asistencia" in page
