@@ -74,6 +74,13 @@ def _sidebar(current: auth.User) -> None:
 
 
 current = user()
+if current is not None:
+    with database() as db:
+        current = auth.refresh(db, current)
+    if current is None:  # deactivated meanwhile: back to the login
+        st.session_state.clear()
+    else:
+        st.session_state["user"] = current
 _language_picker()
 if current is None:
     with database() as db:

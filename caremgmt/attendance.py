@@ -50,21 +50,21 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
     excused / absent; ``walk_ins`` are people present without a booking.
     Returns how many rows were written (inserted or changed)."""
     require(actor, "attendance.write")
-    session = get_session(db, session_id)
-    if session["status"] != "scheduled":
-        raise ValidationError({"session": Message("error.session_cancelled")})
-    if session["starts_at"][:10] > clock.today().isoformat():
-        raise ValidationError({"session": Message("error.session_future")})
-    if session["kind"] == "laundry":
-        raise ValidationError({"session": Message("error.use_laundry_page")})
-    bad = [pid for pid, status in statuses.items() if status not in STATUSES]
-    if bad:
+    if any(status not in STATUSES for status in statuses.values()):
         raise ValidationError({"status": Message("error.invalid_choice")})
     rows = {int(pid): (status, 0) for pid, status in statuses.items()}
     for pid in walk_ins:
         rows[int(pid)] = ("present", 1)
-    hours, now, written = _hours(session), clock.now_iso(), 0
+    now, written = clock.now_iso(), 0
     with write_transaction(db):
+        session = get_session(db, session_id)
+        if session["status"] != "scheduled":
+            raise ValidationError({"session": Message("error.session_cancelled")})
+        if session["starts_at"][:10] > clock.today().isoformat():
+            raise ValidationError({"session": Message("error.session_future")})
+        if session["kind"] == "laundry":
+            raise ValidationError({"session": Message("error.use_laundry_page")})
+        hours = _hours(session)
         for person_id, (status, walk_in) in rows.items():
             if not db["persons"].count_where("id = ?", [person_id]):
                 raise NotFound("person")

@@ -20,6 +20,7 @@ from caremgmt.db import write_transaction
 from caremgmt.errors import CareError, NotFound
 from caremgmt.i18n import Message
 from caremgmt.scheduling import get_session
+from caremgmt.services import get_service
 from caremgmt.validation import age_on
 
 
@@ -61,10 +62,6 @@ def eligibility_problem(db: Database, person: dict, session: dict, service: dict
     return None
 
 
-def _service(db: Database, service_id: int) -> dict:
-    return next(db.query("SELECT * FROM services WHERE id = ?", [service_id]))
-
-
 def waitlist_position(db: Database, participant_id: int, session_id: int) -> int:
     return db.execute(
         "SELECT count(*) FROM participants WHERE session_id = ? AND status = 'waitlisted' AND id <= ?",
@@ -97,7 +94,7 @@ def book_one(db: Database, actor: User, session_id: int, person_id: int, *, wait
         raise BookingRefused(Message("error.session_cancelled"))
     if session["ends_at" if until_end else "starts_at"] <= clock.local_iso(clock.now_local()):
         raise BookingRefused(Message("error.session_past"))
-    problem = eligibility_problem(db, _person(db, person_id), session, _service(db, session["service_id"]))
+    problem = eligibility_problem(db, _person(db, person_id), session, get_service(db, session["service_id"]))
     if problem:
         raise BookingRefused(problem)
     extra = {**(extra or {}), "care_for_participant": care_for}
@@ -227,14 +224,14 @@ def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -
 
 def person_bookings(db: Database, actor: User, person_id: int, upcoming_only: bool = True) -> list[dict]:
     require(actor, "person.read")
-    where = "AND s.starts_at >= ?" if upcoming_only else "AND ? IS NOT NULL"
+    since = clock.local_iso(clock.now_local())[:10] if upcoming_only else ""
     rows = list(db.query(
         "SELECT p.id AS participant_id, p.status, p.load_status, s.id AS session_id, s.starts_at, s.ends_at,"
         " s.block_code, s.status AS session_status, v.name_es, v.name_en, v.kind,"
         " (SELECT count(*) FROM participants w WHERE w.session_id = s.id AND w.status = 'waitlisted' AND w.id <= p.id)"
         " AS position FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
-        f" WHERE p.person_id = ? AND p.status <> 'cancelled' {where} ORDER BY s.starts_at LIMIT 200",
-        [person_id, clock.local_iso(clock.now_local())[:10]],
+        " WHERE p.person_id = ? AND p.status <> 'cancelled' AND s.starts_at >= ? ORDER BY s.starts_at LIMIT 200",
+        [person_id, since],
     ))
     for row in rows:
         if row["status"] != "waitlisted":

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from caremgmt import audit, clock
 from caremgmt.auth import User, allowed, require
 from caremgmt.db import write_transaction
-from caremgmt.errors import CareError, NotFound, ValidationError
+from caremgmt.errors import CareError, NotFound, PermissionDenied, ValidationError
 from caremgmt.i18n import Message
 
 DOMAINS = ("education", "income_work", "health", "safety_violence", "legal", "emotional_wellbeing", "care_load")
@@ -81,6 +81,12 @@ def update_case(db: Database, actor: User, case_id: int, *, priority: str, case_
         raise ValidationError({"priority" if priority not in PRIORITIES else "case_worker_id": Message("error.invalid_choice")})
     with write_transaction(db):
         case = require_open_case(db, case_id)
+        # The worker sees confidential notes: only coordinators, admins or the
+        # current worker may hand the case to someone else.
+        if case_worker_id != case["case_worker_id"] and not (
+            allowed(actor, "case.confidential") or actor.id == case["case_worker_id"]
+        ):
+            raise PermissionDenied("case.reassign")
         old, new = audit.changed(case, {"priority": priority, "case_worker_id": case_worker_id})
         if new:
             db["cases"].update(case_id, new)
@@ -233,12 +239,15 @@ def notes(db: Database, actor: User, case_id: int) -> list[dict]:
     require(actor, "case.read")
     case = _case(db, case_id)
     rows = list(db.query(
-        "SELECT n.*, u.username AS author, (SELECT max(c.id) FROM case_notes c WHERE c.corrects_note_id = n.id) AS corrected_by"
-        " FROM case_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.case_id = ? ORDER BY n.id DESC",
+        "SELECT n.*, u.username AS author FROM case_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.case_id = ? ORDER BY n.id DESC",
         [case_id],
     ))
     audit.record_opening(db, actor, "case_notes", case_id, case["person_id"])
-    return [r for r in rows if not r["confidential"] or may_see_confidential(actor, case, r["author_id"])]
+    visible = [r for r in rows if not r["confidential"] or may_see_confidential(actor, case, r["author_id"])]
+    shown = {r["id"] for r in visible}
+    for r in visible:  # a correction the reader may not see is not pointed at either
+        r["corrected_by"] = max((c["id"] for c in visible if c["corrects_note_id"] == r["id"]), default=None)
+    return [r for r in visible if r["id"] in shown]
 
 
 # --- tasks -------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Command line: ``python -m caremgmt init | demo | export | user add``."""
+"""Command line: ``python -m caremgmt init | demo | export | bench | user add``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import datetime as dt
 import getpass
 import os
 import sys
+import time
 
-from caremgmt import auth, demo, exports, vocab
+from caremgmt import auth, bench, demo, demo_city, exports, vocab
 from caremgmt.db import db_path
 from caremgmt.errors import CareError, ValidationError
 from caremgmt.setup import initialize
@@ -22,6 +23,8 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser("demo", help="add synthetic caregivers and the people they care for")
     demo_cmd.add_argument("--persons", type=int, default=200, help="about how many persons to add (default 200)")
     demo_cmd.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    demo_cmd.add_argument("--scale", choices=("small", "city"),
+                          help="bulk data set instead: small (a few thousand persons) or city (Bogotá's size)")
     export_cmd = commands.add_parser("export", help="write a de-identified CSV and its data dictionary")
     export_cmd.add_argument("kind", choices=exports.KINDS)
     export_cmd.add_argument("--out", required=True, help="CSV file to write (its dictionary goes beside it)")
@@ -30,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("--block", help="block code")
     export_cmd.add_argument("--separator", choices=tuple(exports.SEPARATORS), default="comma",
                             help="semicolon suits Spanish-locale spreadsheets (default comma)")
+    bench_cmd = commands.add_parser("bench", help="measure speed on a (city-scale) database; prints a table, writes JSON")
+    bench_cmd.add_argument("--out", default="bench-results.json", help="JSON file (default bench-results.json)")
+    bench_cmd.add_argument("--repeat", type=int, default=200, help="repetitions per measure (default 200)")
+    bench_cmd.add_argument("--writers", type=int, default=20, help="concurrent writer processes (default 20)")
+    bench_cmd.add_argument("--seconds", type=int, default=60, help="length of the concurrency run (default 60)")
     user_cmd = commands.add_parser("user", help="manage accounts")
     user_sub = user_cmd.add_subparsers(dest="user_command", required=True)
     add = user_sub.add_parser("add", help="add an account; password from a prompt or $CAREMGMT_PASSWORD")
@@ -66,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "init":
             print(f"database ready: {path}")
+        elif args.command == "demo" and args.scale:
+            started = time.perf_counter()
+            counts = demo_city.generate(db, args.scale, seed=args.seed)
+            print(" ".join(f"{k}={v}" for k, v in counts.items()), f"seconds={time.perf_counter() - started:.0f}")
         elif args.command == "demo":
             if args.persons < 1:
                 raise SystemExit("error: --persons must be at least 1")
@@ -76,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
                                     block_code=args.block, separator=args.separator,
                                     progress=lambda n: print(f"\r{n} rows", end="", file=sys.stderr))
             print(f"\nwrote {result.rows} rows to {result.path} (dictionary: {result.dictionary})")
+        elif args.command == "bench":
+            db.close()
+            return bench.main(path, args.out, args.repeat, args.seconds, args.writers)
         elif args.command == "user":
             user = auth.create_user(
                 db, auth.SYSTEM, args.username, _read_password(), args.role, args.block, args.language

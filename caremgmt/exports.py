@@ -6,9 +6,12 @@ What makes them safe:
 - each person appears as a pseudonym: an HMAC-SHA256 of her id under a
   per-deployment secret ($CAREMGMT_EXPORT_SECRET, or one generated once and
   kept in the database), stable across exports, not reversible without it;
+- microdata only for people with an active consent to research use (people
+  cared for: through a caregiver's); the aggregate metrics count everyone;
 - birth year instead of birth date, locality instead of address; where a
   combination of quasi-identifiers is shared by fewer than K persons it is
-  generalised (decade, grouped categories), and if still rare, suppressed;
+  generalised (decade, grouped categories), and if still rare, the whole row
+  is suppressed but for the pseudonym;
 - aggregate counts under 5 are suppressed, with complementary suppression so
   a total cannot give them away;
 - no cell starts with a character a spreadsheet would run as a formula.
@@ -90,17 +93,27 @@ COLUMNS = {
     "contacts": ("person_pid", "session_date", "block", "locality_code", "service_code", "category", "audience",
                  "status", "quantity", "walk_in", "age_band", "is_caregiver"),
     "laundry": ("person_pid", "slot_date", "block", "locality_code", "load_status"),
-    "outcomes": ("person_pid", "kind", "achieved_month", "hours", "from_enrolment", "home_block", "locality_code"),
+    # No person-level place here: it is in the persons export, where rare combinations are suppressed.
+    "outcomes": ("person_pid", "kind", "achieved_month", "hours", "from_enrolment"),
     "referrals": ("person_pid", "target", "institution_code", "sector", "service_code", "programme", "status",
-                  "sent_month", "days_to_accept", "days_to_close", "overdue", "case_priority", "block"),
+                  "sent_month", "days_to_accept", "days_to_close", "overdue", "case_priority"),
     "metrics": ("period_from", "period_to", "dimension", "value", "people_served", "service_contacts", "amount"),
 }
 
 
-def _where(f: metrics.Filters, date_column: str, block_column: str) -> tuple[str, dict]:
-    where = [f"{date_column} >= :start", f"{date_column} < :end_excl"]
+# Microdata only for people who agreed to research use (people cared for:
+# through a caregiver's consent); the aggregate metrics count everyone.
+RESEARCH_CONSENT = (
+    "(EXISTS (SELECT 1 FROM consents c WHERE c.person_id = {p} AND c.purpose = 'research' AND c.withdrawn_at IS NULL)"
+    " OR EXISTS (SELECT 1 FROM care_links l JOIN consents c ON c.person_id = l.caregiver_id AND c.purpose = 'research'"
+    " AND c.withdrawn_at IS NULL WHERE l.cared_id = {p}))"
+)
+
+
+def _where(f: metrics.Filters, date_column: str, block_column: str | None, person: str) -> tuple[str, dict]:
+    where = [f"{date_column} >= :start", f"{date_column} < :end_excl", RESEARCH_CONSENT.format(p=person)]
     params = {"start": f.start.isoformat(), "end_excl": (f.end + dt.timedelta(days=1)).isoformat()}
-    if f.block_code:
+    if f.block_code and block_column:
         where.append(f"{block_column} = :block")
         params["block"] = f.block_code
     return " AND ".join(where), params
@@ -119,7 +132,10 @@ def _coarse(row: tuple) -> tuple:
 
 
 def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
-    where, params = _where(f, "p.created_at", "p.home_block")
+    where, params = _where(f, "p.created_at", "p.home_block", "p.id")
+    period, bounds = metrics.registered_between(f)
+    where = where.replace("p.created_at >= :start AND p.created_at < :end_excl", period)
+    params.update(bounds)
     qi = ("CAST(substr(p.birth_date, 1, 4) AS INTEGER), p.sex, p.locality_code, p.ethnicity, p.disability,"
           " p.migrant_status")
     exact = Counter({tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {qi}, count(*) FROM persons p WHERE {where} GROUP BY {qi}", params)})
@@ -127,7 +143,7 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
     for key, n in exact.items():
         coarse[_coarse(key)] += n
     for row in db.execute(
-        f"SELECT p.id, p.is_caregiver, substr(p.created_at, 1, 7), {qi}, p.gender_identity, p.stratum,"
+        f"SELECT p.id, p.is_caregiver, {metrics.LOCAL_MONTH.format(column='p.created_at')}, {qi}, p.gender_identity, p.stratum,"
         " p.education_level, p.care_hours_per_day, p.registration_channel, p.home_block,"
         " (SELECT count(*) FROM care_links l WHERE l.caregiver_id = p.id),"
         " (SELECT count(*) FROM care_links l WHERE l.cared_id = p.id)"
@@ -142,19 +158,19 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
         elif coarse[_coarse(key)] >= K_ANONYMITY:
             year, sex, locality, ethnicity, disability, migrant = _coarse(key)
         else:
-            year, sex, locality, ethnicity, disability, migrant = ("*",) * 6
+            # Still rare: nothing about her but her pseudonym and role survives,
+            # so no other column can single her out either.
+            yield (pid, caregiver, *("*",) * 15)
+            continue
         yield (pid, caregiver, month, year, sex, gender, locality, stratum, ethnicity, disability, migrant, education,
                hours, channel, block, cared, carers)
 
 
 def _contacts(db: Database, f: metrics.Filters) -> Iterator[tuple]:
-    where, params = _where(f, "s.starts_at", "s.block_code")
-    age = ("(CAST(substr(s.starts_at, 1, 4) AS INTEGER) - CAST(substr(p.birth_date, 1, 4) AS INTEGER)"
-           " - (substr(s.starts_at, 6, 5) < substr(p.birth_date, 6, 5)))")
-    band = "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in metrics.AGE_BANDS) + " END"
+    where, params = _where(f, "s.starts_at", "s.block_code", "a.person_id")
     yield from db.execute(
         f"SELECT a.person_id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, v.code, v.category, v.audience,"
-        f" a.status, a.quantity, a.walk_in, {band}, p.is_caregiver"
+        f" a.status, a.quantity, a.walk_in, {metrics.age_band_sql('p.birth_date', 's.starts_at')}, p.is_caregiver"
         " FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
         f" JOIN blocks b ON b.code = s.block_code JOIN persons p ON p.id = a.person_id WHERE {where} ORDER BY a.id",
         params,
@@ -162,7 +178,7 @@ def _contacts(db: Database, f: metrics.Filters) -> Iterator[tuple]:
 
 
 def _laundry(db: Database, f: metrics.Filters) -> Iterator[tuple]:
-    where, params = _where(f, "s.starts_at", "s.block_code")
+    where, params = _where(f, "s.starts_at", "s.block_code", "pa.person_id")
     yield from db.execute(
         "SELECT pa.person_id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, pa.load_status"
         " FROM participants pa JOIN sessions s ON s.id = pa.session_id JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
@@ -172,22 +188,22 @@ def _laundry(db: Database, f: metrics.Filters) -> Iterator[tuple]:
 
 
 def _outcomes(db: Database, f: metrics.Filters) -> Iterator[tuple]:
-    where, params = _where(f, "o.achieved_on", "p.home_block")
+    where, params = _where(f, "o.achieved_on", "p.home_block", "o.person_id")
     yield from db.execute(
-        "SELECT o.person_id, o.kind, substr(o.achieved_on, 1, 7), o.hours, o.enrolment_id IS NOT NULL, p.home_block, p.locality_code"
+        "SELECT o.person_id, o.kind, substr(o.achieved_on, 1, 7), o.hours, o.enrolment_id IS NOT NULL"
         f" FROM outcomes o JOIN persons p ON p.id = o.person_id WHERE {where} ORDER BY o.id",
         params,
     )
 
 
 def _referrals(db: Database, f: metrics.Filters) -> Iterator[tuple]:
-    where, params = _where(f, "r.sent_on", "c.block_code")
+    where, params = _where(f, "r.sent_on", "c.block_code", "r.person_id")
     params["today"] = clock.today().isoformat()
     yield from db.execute(
         "SELECT r.person_id, r.target, i.code, i.sector, v.code, e.programme, r.status, substr(r.sent_on, 1, 7),"
         " CAST(julianday(r.accepted_on) - julianday(r.sent_on) AS INTEGER),"
         " CAST(julianday(r.closed_on) - julianday(r.sent_on) AS INTEGER),"
-        " r.status IN ('sent', 'accepted') AND r.due_on < :today, c.priority, c.block_code"
+        " r.status IN ('sent', 'accepted') AND r.due_on < :today, c.priority"
         " FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN institutions i ON i.id = r.institution_id"
         " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"
         f" WHERE {where} ORDER BY r.id",
@@ -210,19 +226,21 @@ def suppress(counts: list[int | None]) -> list[object]:
     return shown
 
 
+def _small(count: int) -> object:
+    """A count on its own (no group to protect): hidden when 1 to 4."""
+    return SUPPRESSED if 0 < count < SMALL_CELL else count
+
+
 def metric_rows(db: Database, f: metrics.Filters) -> list[tuple]:
     """The aggregate table: totals, headline figures, and every breakdown the
     impact page charts, with suppression applied within each breakdown."""
     period = (f.start.isoformat(), f.end.isoformat())
     head = metrics.headlines(db, f)
-    rows = [(*period, "all", "total", *suppress([head["people_served"], head["service_contacts"]]), "")]
-    counted = ("people_registered", "people_registered_cumulative", "active_caregivers", "laundry_loads", "diplomas",
-               "other_outcomes", "waitlist")
+    rows = [(*period, "all", "total", _small(head["people_served"]), _small(head["service_contacts"]), "")]
+    counted = ("people_registered", "people_registered_cumulative", "people_served", "service_contacts",
+               "active_caregivers", "laundry_loads", "diplomas", "other_outcomes", "waitlist")
     for name in metrics.HEADLINES:
-        value = head[name]
-        if name in counted and 0 < value < SMALL_CELL:
-            value = SUPPRESSED
-        rows.append((*period, "headline", name, "", "", value))
+        rows.append((*period, "headline", name, "", "", _small(head[name]) if name in counted else head[name]))
     for dimension in metrics.DIMENSIONS:
         groups = metrics.breakdown(db, f, dimension)
         served = suppress([g["people_served"] for g in groups])

@@ -17,6 +17,7 @@ from caremgmt.db import write_transaction
 from caremgmt.errors import NotFound, ValidationError
 from caremgmt.i18n import Message
 from caremgmt.scheduling import get_session
+from caremgmt.validation import age_on
 
 ELIGIBLE_NEEDS = ("child_under_6", "older_person", "disability")
 DEFAULT_WEEKLY_LIMIT = 2
@@ -52,8 +53,7 @@ def is_eligible(db: Database, person_id: int, day: dt.date) -> bool:
         [person_id],
     ):
         if need == "child_under_6":
-            born = dt.date.fromisoformat(birth)
-            if (day.year - born.year - ((day.month, day.day) < (born.month, born.day))) < 6:
+            if age_on(dt.date.fromisoformat(birth), day) < 6:
                 return True
         elif need in ELIGIBLE_NEEDS:
             return True

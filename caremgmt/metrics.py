@@ -75,6 +75,24 @@ def _session_where(f: Filters) -> tuple[str, dict]:
     return " AND ".join(where), params
 
 
+def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
+    """Registration within the period, in Bogotá days: created_at is stored in
+    UTC, so a local day runs from 05:00 UTC to 05:00 UTC the next day."""
+    return (f"{alias}.created_at >= :reg_start AND {alias}.created_at < :reg_end",
+            {"reg_start": f"{f.start.isoformat()}T05:00", "reg_end": f"{(f.end + dt.timedelta(days=1)).isoformat()}T05:00"})
+
+
+LOCAL_MONTH = "strftime('%Y-%m', {column}, '-5 hours')"  # Bogotá is UTC-5 all year
+
+
+def age_band_sql(birth: str, on: str) -> str:
+    """Age band of someone born ``birth`` on the date ``on`` (SQL expressions):
+    the one definition the breakdowns and the exports share."""
+    age = (f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
+           f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))")
+    return "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
+
+
 def _person_where(f: Filters, alias: str = "p") -> tuple[str, dict]:
     """Person-level metrics follow the person's home block and locality (not the category)."""
     where, params = [], {}
@@ -98,12 +116,12 @@ def _one(db: Database, sql: str, params: dict) -> float:
 
 
 def people_registered(db: Database, f: Filters, cumulative: bool = False) -> int:
-    """Persons registered in the period (or, cumulative, by its end)."""
+    """Persons registered in the period (or, cumulative, by its end), in Bogotá days."""
     where, params = _person_where(f)
-    params["end_excl"] = (f.end + dt.timedelta(days=1)).isoformat()
-    since = "" if cumulative else " AND p.created_at >= :start"
-    params["start"] = f.start.isoformat()
-    return _one(db, f"SELECT count(*) FROM persons p WHERE p.created_at < :end_excl{since}{where}", params)
+    period, bounds = registered_between(f)
+    params.update(bounds)
+    condition = "p.created_at < :reg_end" if cumulative else period
+    return _one(db, f"SELECT count(*) FROM persons p WHERE {condition}{where}", params)
 
 
 def people_served(db: Database, f: Filters) -> int:
@@ -174,12 +192,13 @@ def retention(db: Database, f: Filters) -> dict[str, int]:
     """Of the persons registered in the period: how many attended once, five
     times or more, and achieved an outcome (up to now)."""
     where, params = _person_where(f)
-    params.update(start=f.start.isoformat(), end_excl=(f.end + dt.timedelta(days=1)).isoformat())
+    period, bounds = registered_between(f)
+    params.update(bounds)
     row = db.execute(
         "SELECT count(*), sum(n >= 1), sum(n >= 5), sum(has_outcome) FROM ("
         " SELECT (SELECT count(*) FROM attendance a WHERE a.person_id = p.id AND a.status = 'present') AS n,"
         " EXISTS (SELECT 1 FROM outcomes o WHERE o.person_id = p.id) AS has_outcome"
-        f" FROM persons p WHERE p.created_at >= :start AND p.created_at < :end_excl{where})",
+        f" FROM persons p WHERE {period}{where})",
         params,
     ).fetchone()
     return dict(zip(RETENTION_STEPS, (v or 0 for v in row), strict=True))
@@ -224,10 +243,11 @@ def monthly(db: Database, f: Filters) -> list[dict]:
         put(month, "people_served", served)
         put(month, "contacts", contacts)
     pwhere, pparams = _person_where(f)
-    pparams.update(start=f.start.isoformat(), end_excl=(f.end + dt.timedelta(days=1)).isoformat())
+    period, bounds = registered_between(f)
+    pparams.update(bounds)
     for month, n in db.execute(
-        f"SELECT substr(p.created_at, 1, 7), count(*) FROM persons p WHERE p.created_at >= :start"
-        f" AND p.created_at < :end_excl{pwhere} GROUP BY 1", pparams,
+        f"SELECT {LOCAL_MONTH.format(column='p.created_at')}, count(*) FROM persons p WHERE {period}{pwhere} GROUP BY 1",
+        pparams,
     ):
         put(month, "registrations", n)
     sql, hparams = carehours.items_query(block_code=f.block_code, locality_code=f.locality_code,
@@ -239,9 +259,7 @@ def monthly(db: Database, f: Filters) -> list[dict]:
 
 def _dimension_sql(dimension: str) -> str:
     if dimension == "age_band":
-        age = ("(CAST(strftime('%Y', :end) AS INTEGER) - CAST(strftime('%Y', p.birth_date) AS INTEGER)"
-               " - (strftime('%m-%d', :end) < strftime('%m-%d', p.birth_date)))")
-        return "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
+        return age_band_sql("p.birth_date", "s.starts_at")
     return {
         "block": "s.block_code", "locality": "b.locality_code", "category": "v.category",
         "stratum": "p.stratum", "ethnicity": "p.ethnicity", "disability": "p.disability",
@@ -251,12 +269,13 @@ def _dimension_sql(dimension: str) -> str:
 
 def breakdown(db: Database, f: Filters, dimension: str) -> list[dict]:
     """People served and service contacts in the period, by one dimension.
-    A person counts once in each group she was served in. Persons' own
-    attributes (age band at the period's end, stratum...) come from the registry."""
+    A person counts once in each group she was served in (so a person whose
+    birthday moved her into the next age band mid-period counts in both).
+    Age band is her age on the day of each contact; stratum and the other
+    attributes come from the registry."""
     if dimension not in DIMENSIONS:
         raise ValidationError({"dimension": Message("error.invalid_choice")})
     where, params = _session_where(f)
-    params["end"] = f.end.isoformat()
     return list(db.query(
         f"SELECT {_dimension_sql(dimension)} AS value, count(DISTINCT a.person_id) AS people_served, count(*) AS contacts"
         f"{_CONTACTS_FROM} JOIN persons p ON p.id = a.person_id WHERE a.status = 'present' AND {where}"

@@ -11,7 +11,8 @@ from sqlite_utils import Database
 
 from caremgmt import audit, clock
 from caremgmt.auth import User, require
-from caremgmt.booking import book_one
+from caremgmt.booking import BookingRefused, book_one
+from caremgmt.scheduling import get_session
 from caremgmt.cases import CaseRefused, require_open_case
 from caremgmt.db import write_transaction
 from caremgmt.errors import NotFound, ValidationError
@@ -54,6 +55,8 @@ def make_referral(
                 raise ValidationError({"institution_id": Message("error.invalid_choice")})
             row.update(target="external", institution_id=institution_id)
         elif session_id:
+            if get_session(db, session_id)["kind"] != "activity":
+                raise BookingRefused(Message("error.use_laundry_page"))
             booked = book_one(db, actor, session_id, person_id)
             service_id = db.execute("SELECT service_id FROM sessions WHERE id = ?", [session_id]).fetchone()[0]
             row.update(target="internal", service_id=service_id, participant_id=booked.participant_id,

@@ -190,6 +190,12 @@ def register_caregiver(
     errors.update(dependent_errors)
     if not consents.get("registration"):
         errors["consent_registration"] = Message("error.consent_required")
+    seen = {(clean.get("doc_type"), clean.get("doc_number"))} if clean.get("doc_number") else set()
+    for i, dependent in enumerate(clean_dependents):
+        document = (dependent.get("doc_type"), dependent.get("doc_number"))
+        if dependent.get("doc_number") and document in seen:
+            errors[f"dependents.{i}.doc_number"] = Message("error.repeated_document")
+        seen.add(document)
     if errors:
         raise ValidationError(errors)
     for dependent in clean_dependents:
@@ -229,6 +235,8 @@ def add_dependent(
         [cared_id] = _add_dependents(db, actor, caregiver_id, [clean])
         if not caregiver["is_caregiver"]:
             db.execute("UPDATE persons SET is_caregiver = 1 WHERE id = ?", [caregiver_id])
+            audit.record(db, actor, "update", "person", caregiver_id, person_id=caregiver_id,
+                         old={"is_caregiver": 0}, new={"is_caregiver": 1})
         if matches:
             _log_override(db, actor, cared_id, matches)
     return cared_id
@@ -288,16 +296,19 @@ def update_person(db: Database, actor: User, person_id: int, data: dict, today: 
     """Edit a person with the same validation as registration; old and new values are audited."""
     require(actor, "person.write")
     today = today or clock.today()
-    current = _get_row(db, person_id)
-    merged = {**{k: current[k] for k in EDITABLE_FIELDS}, **data}
-    if current["is_caregiver"]:
-        clean = validate_caregiver(merged, today, **_context(db))
-    else:
-        clean = validate_cared_person(merged, today)
-    old, new = audit.changed(current, clean)
-    if not new:
-        return
+    context = _context(db)
     with write_transaction(db):
+        # Read, compare and write under one lock: a concurrent edit is not lost
+        # and the audit's old values are the ones really replaced.
+        current = _get_row(db, person_id)
+        merged = {**{k: current[k] for k in EDITABLE_FIELDS}, **data}
+        if current["is_caregiver"]:
+            clean = validate_caregiver(merged, today, **context)
+        else:
+            clean = validate_cared_person(merged, today)
+        old, new = audit.changed(current, clean)
+        if not new:
+            return
         existing = find_by_document(db, clean.get("doc_type"), clean.get("doc_number"))
         if existing and existing["id"] != person_id:
             raise DuplicateDocument(existing)

@@ -177,15 +177,28 @@ def move_session(db: Database, actor: User, session_id: int, day: dt.date, start
     require(actor, "schedule.manage")
     if end <= start:
         raise ValidationError({"end_time": Message("error.end_before_start")})
+    starts, ends = clock.local_iso(dt.datetime.combine(day, start)), clock.local_iso(dt.datetime.combine(day, end))
+    if starts <= clock.local_iso(clock.now_local()):
+        raise ValidationError({"start_time": Message("error.session_past")})
     with write_transaction(db):
         session = get_session(db, session_id)
         if session["status"] == "cancelled":
             raise ValidationError({"session": Message("error.session_cancelled")})
-        _session_change(db, actor, session_id, {
-            "starts_at": clock.local_iso(dt.datetime.combine(day, start)),
-            "ends_at": clock.local_iso(dt.datetime.combine(day, end)),
-            "room": room if room is not None else session["room"],
-        })
+        # The overlap trigger guards new bookings; a moved session must not
+        # land on another booking of one of its own participants either.
+        clash = db.execute(
+            "SELECT 1 FROM participants mine JOIN participants other ON other.person_id = mine.person_id"
+            " AND other.id <> mine.id AND other.status IN ('booked', 'waitlisted')"
+            " JOIN sessions s ON s.id = other.session_id AND s.status = 'scheduled'"
+            " JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
+            " WHERE mine.session_id = ? AND mine.status IN ('booked', 'waitlisted') AND ? = 'activity'"
+            " AND s.starts_at < ? AND ? < s.ends_at LIMIT 1",
+            [session_id, session["kind"], ends, starts],
+        ).fetchone()
+        if clash:
+            raise ValidationError({"start_time": Message("error.move_overlap")})
+        _session_change(db, actor, session_id, {"starts_at": starts, "ends_at": ends,
+                                                "room": room if room is not None else session["room"]})
 
 
 def add_session(db: Database, actor: User, schedule_id: int, day: dt.date, start: dt.time, end: dt.time) -> int:

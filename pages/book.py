@@ -53,14 +53,14 @@ def run(action, *args, **kwargs) -> None:
             show_error(e)
             return
     results = results if isinstance(results, list) else [results]
-    st.session_state.pop("book_pending", None)
+    st.session_state.pop(f"book_pending_{person_id}", None)
     st.session_state["book_flash"] = " · ".join(
         f"{tr('book.result_line', n=i + 1)} {outcome_text(r)}" for i, r in enumerate(results)
     ) if len(results) > 1 else outcome_text(results[0])
     st.rerun()
 
 
-pending = st.session_state.get("book_pending")
+pending = st.session_state.get(f"book_pending_{person_id}")
 if pending:
     with database() as db:
         session = scheduling.get_session(db, pending)
@@ -84,7 +84,7 @@ if pending:
     if col1.button(tr("book.confirm_button"), type="primary", key="book_confirm"):
         run(booking.book, pending, person_id, care=care)
     if col2.button(tr("common.back"), key="book_back"):
-        st.session_state.pop("book_pending")
+        st.session_state.pop(f"book_pending_{person_id}")
         st.rerun()
     st.stop()
 
@@ -97,9 +97,13 @@ with database() as db:
     ]
 if not upcoming:
     st.info(tr("book.no_sessions", days=HORIZON_DAYS))
-schedule_ids = sorted({s["schedule_id"] for s in upcoming if s["schedule_id"]})
-for schedule_id in schedule_ids:
-    if st.button(tr("book.series"), key=f"series_{schedule_id}"):
+series = {}
+for s in upcoming:
+    if s["schedule_id"] and s["schedule_id"] not in series:
+        start = dt.datetime.fromisoformat(s["starts_at"])
+        series[s["schedule_id"]] = f"{start:%H:%M}–{s['ends_at'][11:]}{' · ' + s['room'] if s['room'] else ''}"
+for schedule_id, when in series.items():
+    if st.button(tr("book.series", when=when), key=f"series_{schedule_id}"):
         run(booking.book_series, schedule_id, person_id)
 for session in upcoming:
     col1, col2, col3 = st.columns([4, 2, 1])
@@ -107,6 +111,6 @@ for session in upcoming:
     col2.markdown(tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"], waitlist=session["waitlist"]))
     if col3.button(tr("book.book"), key=f"book_{session['id']}"):
         if person["cares_for"]:
-            st.session_state["book_pending"] = session["id"]
+            st.session_state[f"book_pending_{person_id}"] = session["id"]
             st.rerun()
         run(booking.book, session["id"], person_id)

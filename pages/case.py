@@ -25,14 +25,17 @@ if flash := st.session_state.pop("case_flash", None):
     st.success(flash)
 
 
-def act(action, *args, flash_key: str, **kwargs) -> None:
-    """Run a service call; show its refusal, or rerun with a confirmation."""
+def act(action, *args, flash_key: str, clear: tuple = (), **kwargs) -> None:
+    """Run a service call; show its refusal (keeping what was typed), or empty
+    the ``clear`` widgets and rerun with a confirmation."""
     with database() as db:
         try:
             action(db, current, *args, **kwargs)
         except CareError as e:
             show_error(e)
             return
+    for key in clear:
+        st.session_state.pop(key, None)
     st.session_state["case_flash"] = tr(flash_key)
     st.rerun()
 
@@ -129,14 +132,15 @@ def show_notes() -> None:
         fixed = f" · :orange[{tr('case.corrected_by', id=note['corrected_by'])}]" if note["corrected_by"] else ""
         st.markdown(f"**#{note['id']}** · {to_local(note['written_at'])} · {note['author']}{badge}{fix}{fixed}")
         st.text(note["body"])
-    with st.form(f"note_{case_id}", clear_on_submit=True):
+    with st.form(f"note_{case_id}"):
         body = st.text_area(tr("field.body"), key=f"note_body_{case_id}")
         confidential = st.checkbox(tr("case.mark_confidential"), key=f"note_conf_{case_id}")
         note_ids = [n["id"] for n in note_rows]
         corrects = st.selectbox(tr("case.correcting"), [None, *note_ids], key=f"note_fix_{case_id}",
                                 format_func=labeller([None, *note_ids], lambda i: tr("case.new_note") if i is None else f"#{i}"))
         if st.form_submit_button(tr("case.add_note")):
-            act(cases.add_note, case_id, body, confidential=confidential, corrects=corrects, flash_key="case.note_saved")
+            act(cases.add_note, case_id, body, confidential=confidential, corrects=corrects, flash_key="case.note_saved",
+                clear=(f"note_body_{case_id}", f"note_conf_{case_id}", f"note_fix_{case_id}"))
 
 
 with notes_tab:

@@ -1,6 +1,7 @@
 """Evaluators' exports: de-identified CSVs with their data dictionary."""
 
 import datetime as dt
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,9 @@ block = col3.selectbox(tr("field.block_code"), [None, *blocks], key="export_bloc
                        format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]))
 
 if st.button(tr("exports.run"), type="primary", key="export_run"):
+    previous = st.session_state.pop("export_result", None)
+    if previous is not None:  # one export kept per session: the last one
+        shutil.rmtree(previous.path.parent, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="caremgmt-export-"))
     status = st.empty()  # rows written so far: the total is not known in advance
     with database() as db:

@@ -66,8 +66,8 @@ with timeline_tab:
             events = timeline.person_timeline(db, current, person_id)
     for event in events:
         detail = event["detail"] or ""
-        if "|" in detail:  # a service name in both languages
-            detail = detail.split("|")[1 if current.language == "en" else 0]
+        if event["kind"].split("_")[0] in ("booking", "laundry", "attendance", "referral") and "|" in detail:
+            detail = detail.split("|")[1 if current.language == "en" else 0]  # a service name in both languages
         elif event["kind"] == "outcome":
             detail = tr(f"outcome.{detail}") + (f" · {event['ref']}" if event["ref"] else "")
         elif event["kind"].startswith("enrolment") or (event["kind"].startswith("referral") and detail in PROGRAMMES):
@@ -153,7 +153,8 @@ with details:
                         done("person.saved")
 
 with people:
-    for title, rows in ((tr("person.cares_for"), person["cares_for"]), (tr("person.cared_by"), person["cared_by"])):
+    for side, title, rows in (("cares", tr("person.cares_for"), person["cares_for"]),
+                              ("cared", tr("person.cared_by"), person["cared_by"])):
         if not rows:
             continue
         st.subheader(title)
@@ -163,7 +164,8 @@ with people:
                 f"**{person_line(row)}** · {label('relationship', row['relationship'])}"
                 f" · {label('care_need', row['care_need'])}"
             )
-            if col2.button(tr("common.open"), key=f"open_link_{row['id']}"):
+            # Two people may care for each other: the key names the list too.
+            if col2.button(tr("common.open"), key=f"open_{side}_{row['id']}"):
                 open_person(row["id"])
     st.subheader(tr("person.add_dependent"))
     with st.form(f"dependent_{person_id}", clear_on_submit=False):
@@ -179,15 +181,15 @@ with people:
                 st.rerun()
             except (DuplicateDocument, ProbableDuplicates) as e:
                 set_errors("dep", None)
-                st.session_state["dep_outcome"] = e
+                st.session_state[f"dep_outcome_{person_id}"] = e
                 st.rerun()
         set_errors("dep", None)
-        st.session_state.pop("dep_outcome", None)
+        st.session_state.pop(f"dep_outcome_{person_id}", None)
         done("person.dependent_added")
 
     if add_clicked:
         add(dependent)
-    outcome = st.session_state.get("dep_outcome")
+    outcome = st.session_state.get(f"dep_outcome_{person_id}")
     if outcome is not None:
         candidates = [outcome.person] if isinstance(outcome, DuplicateDocument) else outcome.matches
         show_error(outcome)

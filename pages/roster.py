@@ -43,7 +43,9 @@ edited = st.data_editor(
         tr("roster.person"): st.column_config.TextColumn(disabled=True),
         tr("roster.status"): st.column_config.SelectboxColumn(options=list(statuses.values()), required=True),
     },
-    hide_index=True, width="stretch", key=f"roster_editor_{session_id}",
+    # A new editor after each save: edits kept by row position must not land on
+    # someone else once the saved walk-ins sort into the list.
+    hide_index=True, width="stretch", key=f"roster_editor_{session_id}_{st.session_state.get('roster_saves', 0)}",
 )
 marks.update({int(r["person_id"]): by_label[r[tr("roster.status")]] for _, r in edited.iterrows()})
 st.caption(tr("roster.count", n=len(edited)))
@@ -61,6 +63,7 @@ if st.button(tr("roster.save"), type="primary", key="roster_save"):
         else:
             walk_ins.clear()
             marks.clear()
+            st.session_state["roster_saves"] = st.session_state.get("roster_saves", 0) + 1
             st.session_state["roster_flash"] = tr("roster.saved", n=written)
             st.rerun()
 

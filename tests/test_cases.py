@@ -248,3 +248,20 @@ def test_timeline_is_newest_first_and_covers_the_file(db, frontdesk, admin, case
     assert {"registered", "case_opened", "referral_sent", "outcome", "note"} <= set(kinds)
     ats = [r["at"] for r in timeline.person_timeline(db, frontdesk, person_id)]
     assert ats == sorted(ats, reverse=True)
+
+
+def test_front_desk_cannot_make_herself_the_worker_to_read_confidential_notes(db, frontdesk, other_desk, coordinator, case):
+    cases.add_note(db, frontdesk, case, "Confidencial.", confidential=True)
+    with pytest.raises(PermissionDenied):
+        cases.update_case(db, other_desk, case, priority="high", case_worker_id=other_desk.id)
+    assert {n["body"] for n in cases.notes(db, other_desk, case)} == set()
+    cases.update_case(db, other_desk, case, priority="low", case_worker_id=frontdesk.id)  # priority: any desk user
+    cases.update_case(db, coordinator, case, priority="low", case_worker_id=other_desk.id)  # reassignment: coordinator
+    assert {n["body"] for n in cases.notes(db, other_desk, case)} == {"Confidencial."}
+
+
+def test_a_hidden_correction_is_not_pointed_at(db, frontdesk, other_desk, coordinator, case):
+    first = cases.add_note(db, frontdesk, case, "Nota visible.")
+    cases.add_note(db, coordinator, case, "Corrección confidencial.", confidential=True, corrects=first)
+    [note] = cases.notes(db, other_desk, case)
+    assert note["id"] == first and note["corrected_by"] is None

@@ -10,7 +10,9 @@ import pytest
 from caremgmt import attendance, booking, demo, exports, laundry, metrics, outcomes, registry, scheduling, services
 from caremgmt.errors import PermissionDenied, ValidationError
 from caremgmt.exports import safe_cell, suppress
-from tests.conftest import CONSENT, TODAY, caregiver_data, child_data, schedule_data
+from tests.conftest import TODAY, caregiver_data, child_data, schedule_data
+
+CONSENT = {"registration": True, "research": True}  # microdata exports need research consent
 
 JAN = metrics.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31))
 
@@ -134,7 +136,18 @@ def test_pseudonyms_are_stable_keyed_and_not_the_id(db, admin, programme, tmp_pa
 def test_rare_quasi_identifiers_are_generalised_then_suppressed(db, admin, programme, tmp_path):
     rows = read(exports.export(db, admin, "persons", tmp_path / "p.csv").path)
     # Three people, every combination unique: nothing that could single one out survives.
-    assert {(r["birth_year"], r["sex"], r["locality_code"], r["ethnicity"]) for r in rows} == {("*", "*", "*", "*")}
+    assert {tuple(v for k, v in r.items() if k not in ("person_pid", "is_caregiver")) for r in rows} == {("*",) * 15}
+
+
+def test_microdata_only_for_research_consent(db, admin, frontdesk, programme, tmp_path):
+    bea_consents = registry.get_person(db, frontdesk, programme["bea"])["consents"]
+    registry.withdraw_consent(db, frontdesk, next(c["id"] for c in bea_consents if c["purpose"] == "research"))
+    contacts = read(exports.export(db, admin, "contacts", tmp_path / "c.csv", start=JAN.start, end=JAN.end).path)
+    # Ana and her son Leo (through Ana's consent) remain; Bea withdrew.
+    assert len({r["person_pid"] for r in contacts}) == 2 and {r["block"] for r in contacts} == {"BOSA"}
+    total = next(r for r in read(exports.export(db, admin, "metrics", tmp_path / "m.csv", start=JAN.start,
+                                                end=JAN.end).path) if r["dimension"] == "all")
+    assert total["service_contacts"] == "7"  # aggregates still count everyone
 
 
 def test_common_combinations_keep_their_detail(db, admin, frontdesk, tmp_path):
@@ -142,7 +155,7 @@ def test_common_combinations_keep_their_detail(db, admin, frontdesk, tmp_path):
         registry.register_caregiver(
             db, frontdesk, caregiver_data(doc_number=f"5300000{i}", first_names="Luz", last_names=f"Vargas {'ABCDEF'[i]}",
                                           birth_date=f"1985-0{i + 1}-10", phone=""),
-            [], CONSENT, today=TODAY, confirmed_new=True)
+            [], {"registration": True, "research": True}, today=TODAY, confirmed_new=True)
     rows = read(exports.export(db, admin, "persons", tmp_path / "p.csv").path)
     assert {(r["birth_year"], r["sex"], r["locality_code"]) for r in rows} == {("1985", "F", "7")}
 

@@ -257,3 +257,28 @@ def test_person_file_adds_a_dependent_and_links_an_existing_one(db, frontdesk, r
     assert "Persona cuidada agregada." in texts(at)
     cared_by = {c["id"] for c in registry.get_person(db, frontdesk, child_id)["cared_by"]}
     assert cared_by == {registered, other}
+
+
+def test_two_people_who_care_for_each_other_open_fine(db, frontdesk):
+    husband = registry.register_caregiver(
+        db, frontdesk, caregiver_data(doc_number="17111222", first_names="Jorge", last_names="Peña Díaz",
+                                      birth_date="1945-01-01", sex="M", phone=""), [], CONSENT, today=TODAY)
+    wife = registry.register_caregiver(
+        db, frontdesk, caregiver_data(doc_number="20111222", first_names="Rosa", last_names="Díaz Peña",
+                                      birth_date="1947-01-01", phone=""),
+        [{"existing_person_id": husband, "relationship": "spouse", "care_need": "older_person"}], CONSENT, today=TODAY)
+    registry.add_dependent(db, frontdesk, husband, {"existing_person_id": wife, "relationship": "spouse",
+                                                    "care_need": "older_person"}, today=TODAY)
+    at = app_as(frontdesk)
+    at.session_state["person_id"] = husband
+    at.switch_page("pages/person.py").run()
+    assert not at.exception
+    assert at.button(key=f"open_cares_{wife}") and at.button(key=f"open_cared_{wife}")
+
+
+def test_a_deactivated_account_is_logged_out_at_its_next_click(db, admin, frontdesk):
+    at = app_as(frontdesk)
+    assert "Hola, recepcion" in texts(at)
+    auth.set_active(db, admin, frontdesk.id, False)
+    at.run()
+    assert "user" not in at.session_state

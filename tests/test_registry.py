@@ -176,3 +176,20 @@ def test_opening_a_file_is_audited_once_per_opening(db, frontdesk, admin):
     registry.get_person(db, admin, person_id)
     reads = db.execute("SELECT username FROM audit_log WHERE action = 'read' AND person_id = ?", [person_id]).fetchall()
     assert reads == [("recepcion",), ("admin",)]
+
+
+def test_the_same_document_twice_in_one_form_is_refused(db, frontdesk):
+    with pytest.raises(ValidationError) as info:
+        register(db, frontdesk, dependents=[child_data(), child_data(first_names="Otra")])
+    assert info.value.errors["dependents.1.doc_number"].key == "error.repeated_document"
+    assert count(db, "persons") == 0
+
+
+def test_becoming_a_caregiver_is_audited(db, frontdesk):
+    mother = register(db, frontdesk)
+    child = registry.get_person(db, frontdesk, mother)["cares_for"][0]["id"]
+    older = child_data(first_names="Abuela", birth_date="1950-01-01", doc_type="CC", doc_number="20333444",
+                       relationship="parent", care_need="older_person")
+    registry.add_dependent(db, frontdesk, child, older, today=TODAY, confirmed_new=True)
+    assert db.execute("SELECT new_values FROM audit_log WHERE entity = 'person' AND action = 'update' AND entity_id = ?",
+                      [str(child)]).fetchone() == ('{"is_caregiver": 1}',)

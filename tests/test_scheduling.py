@@ -72,3 +72,22 @@ def test_cancel_move_add_and_end_early(db, admin):
     assert cancelled == 6  # 14, 16, 21, 23, 28 and 30 December
     actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE entity IN ('session', 'schedule')")]
     assert actions == ["create", "update", "update", "create", "update"]
+
+
+def test_a_move_that_would_double_book_a_participant_is_refused(db, admin, frontdesk, clock_at):
+    from caremgmt import booking
+    from tests.test_booking import person
+
+    scheduling.create_schedule(db, admin, schedule_data(db, end_date="2026-11-23", capacity=5))
+    scheduling.create_schedule(db, admin, schedule_data(db, "DIGITAL", end_date="2026-11-23", start_time="14:00",
+                                                        end_time="16:00", capacity=5))
+    morning, afternoon = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
+    caregiver = person(db, frontdesk, 1)
+    booking.book(db, frontdesk, morning, caregiver)
+    booking.book(db, frontdesk, afternoon, caregiver)
+    with pytest.raises(ValidationError) as info:
+        scheduling.move_session(db, admin, morning, dt.date(2026, 11, 23), dt.time(15, 0), dt.time(17, 0))
+    assert info.value.errors["start_time"].key == "error.move_overlap"
+    with pytest.raises(ValidationError):
+        scheduling.move_session(db, admin, morning, dt.date(2026, 11, 20), dt.time(8, 0), dt.time(9, 0))  # the past
+    scheduling.move_session(db, admin, morning, dt.date(2026, 11, 23), dt.time(9, 0), dt.time(12, 0))
