@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import time
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -65,14 +66,26 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
     today = clock.today()
     start = today - dt.timedelta(days=365 * spec.years)
     db.execute("PRAGMA synchronous = OFF")  # a rebuildable data set: speed over durability while loading
+    seconds, started = {}, time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal started
+        seconds[f"seconds_{name}"] = round(time.perf_counter() - started)
+        started = time.perf_counter()
     try:
         _plan(db, start, today)
+        lap("sessions")
         people = _persons(db, rng, spec, start, today)
+        lap("persons")
         counts = _activity(db, rng, spec, people, today)
+        lap("activity")
         counts.update(_cases(db, rng, spec, people, today))
+        lap("cases")
     finally:
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("ANALYZE")
+    lap("analyze")
+    counts.update(seconds)
     counts["persons"] = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     return counts
 
@@ -152,6 +165,8 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
         consents.append((caregiver_id, "registration", stamp))
         if rng.random() < 0.7:
             consents.append((caregiver_id, "reminders", stamp))
+        if rng.random() < 0.6:
+            consents.append((caregiver_id, "research", stamp))
         dependants = []
         for _ in range(rng.choices((0, 1, 2, 3), (10, 55, 27, 8))[0]):
             need = rng.choices(("child_under_6", "older_person", "disability"), (6, 3, 1))[0]
