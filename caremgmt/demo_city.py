@@ -40,7 +40,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12),
-    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=12.2, laundry_share=0.5, loads_per_user=4.6,
+    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=15.5, laundry_share=0.5, loads_per_user=4.2,
                   cases=30_000, diplomas=2_000),
 }
 CHUNK = 50_000
