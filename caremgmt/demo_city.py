@@ -40,7 +40,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12),
-    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=15.5, laundry_share=0.5, loads_per_user=4.2,
+    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=18, laundry_share=0.5, loads_per_user=4.2,
                   cases=30_000, diplomas=2_000),
 }
 CHUNK = 50_000
@@ -126,7 +126,6 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
     people: dict[str, list] = {b["code"]: [] for b in blocks}
     persons, links, consents, terms = [], [], [], set()
     span = (today - start).days
-    now = clock.now_iso()
 
     def flush() -> None:
         with write_transaction(db):
@@ -239,7 +238,7 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
             for session in own[begin:]:
                 if taken >= visits:
                     break
-                if session[3] <= 0 or rng.random() < 0.3:  # full, or she skipped this one
+                if session[3] <= 0 or rng.random() < 0.2:  # full, or she skipped this one
                     continue
                 session[3] -= 1
                 taken += 1

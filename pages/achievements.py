@@ -7,29 +7,14 @@ import streamlit as st
 
 from caremgmt import outcomes, registry
 from caremgmt.clock import today
-from caremgmt.errors import CareError
-from pages.ui import SEARCH_PAGE, choice, database, person_line, show_error, tr, user
+from pages.ui import act, choice, database, page_header, person_line, tr, user
 
 current = user()
-person_id = st.session_state.get("person_id")
-st.title(tr("achievements.title"))
-if person_id is None:
-    st.info(tr("person.none_selected"))
-    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
-    st.stop()
-if flash := st.session_state.pop("achievements_flash", None):
-    st.success(flash)
+person_id = page_header("achievements.title", "achievements_flash")
 
 
-def act(action, *args, **kwargs) -> None:
-    with database() as db:
-        try:
-            action(db, current, *args, **kwargs)
-        except CareError as e:
-            show_error(e)
-            return
-    st.session_state["achievements_flash"] = tr("achievements.saved")
-    st.rerun()
+def done(action, *args) -> None:
+    act(action, *args, flash_key="achievements_flash", message=tr("achievements.saved"))
 
 
 def outcome_fields(prefix: str, kind: str | None) -> dict:
@@ -66,13 +51,13 @@ for row in enrolment_rows:
             with col.popover(tr("enrolment_action.completed")), st.form(f"complete_form_{row['id']}"):
                 data = outcome_fields(f"complete_{row['id']}", outcomes.PROGRAMMES[row["programme"]])
                 if st.form_submit_button(tr("achievements.complete"), type="primary"):
-                    act(outcomes.advance_enrolment, row["id"], "completed", data)
+                    done(outcomes.advance_enrolment, row["id"], "completed", data)
         elif col.button(tr(f"enrolment_action.{status}"), key=f"enrol_{row['id']}_{status}"):
-            act(outcomes.advance_enrolment, row["id"], status)
+            done(outcomes.advance_enrolment, row["id"], status)
 with st.form("apply"):
     programme = choice("apply", "programme", tuple(outcomes.PROGRAMMES), "programme", "apply_programme", required=True)
     if st.form_submit_button(tr("achievements.apply")):
-        act(outcomes.apply, person_id, programme, person["home_block"])
+        done(outcomes.apply, person_id, programme, person["home_block"])
 
 st.header(tr("achievements.outcomes"))
 for row in outcome_rows:
@@ -81,4 +66,4 @@ for row in outcome_rows:
 with st.expander(tr("achievements.record")), st.form("outcome_new"):
     data = outcome_fields("outcome_new", None)
     if st.form_submit_button(tr("achievements.record"), type="primary"):
-        act(outcomes.record_outcome, person_id, data)
+        done(outcomes.record_outcome, person_id, data)

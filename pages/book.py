@@ -9,19 +9,12 @@ from caremgmt import booking, reference, registry, scheduling, services
 from caremgmt.clock import today
 from caremgmt.errors import CareError
 from pages.ui import (
-    SEARCH_PAGE, block_picker, database, labeller, person_line, service_label, session_line, show_error, tr, user,
+    block_picker, database, page_header, labeller, person_line, service_label, session_line, show_error, tr, user,
 )
 
 HORIZON_DAYS = 28
 current = user()
-person_id = st.session_state.get("person_id")
-st.title(tr("book.title"))
-if person_id is None:
-    st.info(tr("person.none_selected"))
-    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
-    st.stop()
-if flash := st.session_state.pop("book_flash", None):
-    st.success(flash)
+person_id = page_header("book.title", "book_flash")
 
 with database() as db:
     person = registry.get_person(db, current, person_id)

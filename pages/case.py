@@ -8,36 +8,17 @@ import streamlit as st
 
 from caremgmt import cases, institutions, referrals, registry, scheduling, services
 from caremgmt.clock import to_local, today
-from caremgmt.errors import CareError
 from caremgmt.outcomes import PROGRAMMES
 from pages.ui import (
-    SEARCH_PAGE, choice, database, labeller, person_line, service_label, session_line, show_error, tr, user,
+    act, choice, database, labeller, page_header, person_line, service_label, session_line, tr, user,
 )
 
 current = user()
-person_id = st.session_state.get("person_id")
-st.title(tr("case.title"))
-if person_id is None:
-    st.info(tr("person.none_selected"))
-    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
-    st.stop()
-if flash := st.session_state.pop("case_flash", None):
-    st.success(flash)
+person_id = page_header("case.title", "case_flash")
 
 
-def act(action, *args, flash_key: str, clear: tuple = (), **kwargs) -> None:
-    """Run a service call; show its refusal (keeping what was typed), or empty
-    the ``clear`` widgets and rerun with a confirmation."""
-    with database() as db:
-        try:
-            action(db, current, *args, **kwargs)
-        except CareError as e:
-            show_error(e)
-            return
-    for key in clear:
-        st.session_state.pop(key, None)
-    st.session_state["case_flash"] = tr(flash_key)
-    st.rerun()
+def done(action, *args, flash_key: str, **kwargs) -> None:
+    act(action, *args, flash_key="case_flash", message=tr(flash_key), **kwargs)
 
 
 with database() as db:
@@ -54,7 +35,7 @@ if case is None or case["status"] == "closed":
         priority = choice("case", "priority", cases.PRIORITIES, "priority", "case_new_priority", "medium", True)
         worker = choice("case", "case_worker_id", tuple(worker_names), None, "case_new_worker", current.id, True, labels=worker_names)
         if st.form_submit_button(tr("case.open"), type="primary"):
-            act(cases.open_case, person_id, priority=priority, case_worker_id=worker, flash_key="case.opened")
+            done(cases.open_case, person_id, priority=priority, case_worker_id=worker, flash_key="case.opened")
     st.stop()
 
 case_id = case["id"]
@@ -68,10 +49,10 @@ with st.expander(tr("case.manage")):
         new_worker = choice("case", "case_worker_id", tuple(worker_names), None, f"case_worker_{case_id}",
                             case["case_worker_id"], True, labels=worker_names)
         if st.form_submit_button(tr("case.save")):
-            act(cases.update_case, case_id, priority=new_priority, case_worker_id=new_worker, flash_key="case.saved")
+            done(cases.update_case, case_id, priority=new_priority, case_worker_id=new_worker, flash_key="case.saved")
     reason = st.text_input(tr("field.close_reason"), key=f"close_reason_{case_id}")
     if st.button(tr("case.close"), key=f"close_{case_id}"):
-        act(cases.close_case, case_id, reason, flash_key="case.closed")
+        done(cases.close_case, case_id, reason, flash_key="case.closed")
 
 # Tracked tabs keep their place across reruns; the notes tab renders (and is
 # audited as an opening of the notes) only when it is the one open.
@@ -101,7 +82,7 @@ with assessment_tab:
             for col, domain in zip(columns, cases.DOMAINS, strict=True)
         }
         if st.form_submit_button(tr("case.save_assessment")):
-            act(cases.record_assessment, case_id, {d: int(v) for d, v in scores.items()}, flash_key="case.assessment_saved")
+            done(cases.record_assessment, case_id, {d: int(v) for d, v in scores.items()}, flash_key="case.assessment_saved")
 
 with plan_tab:
     with database() as db:
@@ -112,15 +93,15 @@ with plan_tab:
                       f" · {tr('goal_status.' + goal['status'])}")
         if goal["status"] == "open":
             if col2.button(tr("goal_status.achieved"), key=f"goal_ok_{goal['id']}"):
-                act(cases.set_goal_status, goal["id"], "achieved", flash_key="case.saved")
+                done(cases.set_goal_status, goal["id"], "achieved", flash_key="case.saved")
             if col3.button(tr("goal_status.dropped"), key=f"goal_drop_{goal['id']}"):
-                act(cases.set_goal_status, goal["id"], "dropped", flash_key="case.saved")
+                done(cases.set_goal_status, goal["id"], "dropped", flash_key="case.saved")
     with st.form(f"goal_{case_id}"):
         domain = choice("goal", "domain", cases.DOMAINS, "domain", f"goal_domain_{case_id}", required=True)
         description = st.text_input(tr("field.description"), key=f"goal_text_{case_id}")
         target = st.date_input(tr("field.target_date"), today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=f"goal_date_{case_id}")
         if st.form_submit_button(tr("case.add_goal")):
-            act(cases.add_goal, case_id, domain, description, target, flash_key="case.saved")
+            done(cases.add_goal, case_id, domain, description, target, flash_key="case.saved")
 
 
 def show_notes() -> None:
@@ -132,15 +113,16 @@ def show_notes() -> None:
         fixed = f" · :orange[{tr('case.corrected_by', id=note['corrected_by'])}]" if note["corrected_by"] else ""
         st.markdown(f"**#{note['id']}** · {to_local(note['written_at'])} · {note['author']}{badge}{fix}{fixed}")
         st.text(note["body"])
-    with st.form(f"note_{case_id}"):
-        body = st.text_area(tr("field.body"), key=f"note_body_{case_id}")
-        confidential = st.checkbox(tr("case.mark_confidential"), key=f"note_conf_{case_id}")
+    round_ = st.session_state.get(f"note_round_{case_id}", 0)
+    with st.form(f"note_{case_id}_{round_}"):
+        body = st.text_area(tr("field.body"), key=f"note_body_{case_id}_{round_}")
+        confidential = st.checkbox(tr("case.mark_confidential"), key=f"note_conf_{case_id}_{round_}")
         note_ids = [n["id"] for n in note_rows]
-        corrects = st.selectbox(tr("case.correcting"), [None, *note_ids], key=f"note_fix_{case_id}",
+        corrects = st.selectbox(tr("case.correcting"), [None, *note_ids], key=f"note_fix_{case_id}_{round_}",
                                 format_func=labeller([None, *note_ids], lambda i: tr("case.new_note") if i is None else f"#{i}"))
         if st.form_submit_button(tr("case.add_note")):
-            act(cases.add_note, case_id, body, confidential=confidential, corrects=corrects, flash_key="case.note_saved",
-                clear=(f"note_body_{case_id}", f"note_conf_{case_id}", f"note_fix_{case_id}"))
+            done(cases.add_note, case_id, body, confidential=confidential, corrects=corrects, flash_key="case.note_saved",
+                 fresh=f"note_round_{case_id}")
 
 
 with notes_tab:
@@ -160,7 +142,7 @@ with referrals_tab:
                       f" · {tr('case.due_on', date=row['due_on'])}{late}")
         for status in referrals.TRANSITIONS[row["status"]]:
             if col2.button(tr(f"referral_action.{status}"), key=f"ref_{row['id']}_{status}"):
-                act(referrals.set_status, row["id"], status, flash_key="case.saved")
+                done(referrals.set_status, row["id"], status, flash_key="case.saved")
     st.subheader(tr("case.new_referral"))
     kind = st.radio(tr("case.referral_to"), ["external", "session", "programme"], horizontal=True, key=f"ref_kind_{case_id}",
                     format_func=labeller(["external", "session", "programme"], lambda k: tr(f"referral_kind.{k}")))
@@ -183,7 +165,7 @@ with referrals_tab:
     else:
         target["programme"] = choice("ref", "programme", tuple(PROGRAMMES), "programme", f"ref_programme_{case_id}", required=True)
     if st.button(tr("case.send_referral"), type="primary", key=f"ref_send_{case_id}"):
-        act(referrals.make_referral, case_id, reason=reason, flash_key="case.referral_sent", **target)
+        done(referrals.make_referral, case_id, reason=reason, flash_key="case.referral_sent", **target)
 
 with tasks_tab:
     with database() as db:
@@ -194,10 +176,10 @@ with tasks_tab:
         col1.markdown(f"{'~~' if task['status'] == 'done' else ''}{task['description']}{'~~' if task['status'] == 'done' else ''}"
                       f" · {task['owner']} · {tr('case.due_on', date=task['due_on'])}{late}")
         if task["status"] == "open" and col2.button(tr("case.task_done"), key=f"task_done_{task['id']}"):
-            act(cases.complete_task, task["id"], flash_key="case.saved")
+            done(cases.complete_task, task["id"], flash_key="case.saved")
     with st.form(f"task_{case_id}"):
         description = st.text_input(tr("field.description"), key=f"task_text_{case_id}")
         due = st.date_input(tr("field.due_on"), today() + dt.timedelta(days=7), format="DD/MM/YYYY", key=f"task_due_{case_id}")
         owner = choice("task", "owner_id", tuple(worker_names), None, f"task_owner_{case_id}", current.id, True, labels=worker_names)
         if st.form_submit_button(tr("case.add_task")):
-            act(cases.add_task, case_id, description, due, owner, flash_key="case.saved")
+            done(cases.add_task, case_id, description, due, owner, flash_key="case.saved")

@@ -6,17 +6,10 @@ import streamlit as st
 from caremgmt import laundry, reference, registry, scheduling
 from caremgmt.clock import now_local, today
 from caremgmt.errors import CareError
-from pages.ui import SEARCH_PAGE, block_picker, database, person_line, show_error, tr, user
+from pages.ui import block_picker, database, page_header, person_line, show_error, tr, user
 
 current = user()
-person_id = st.session_state.get("person_id")
-st.title(tr("laundry.title"))
-if person_id is None:
-    st.info(tr("person.none_selected"))
-    st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
-    st.stop()
-if flash := st.session_state.pop("laundry_flash", None):
-    st.success(flash)
+person_id = page_header("laundry.title", "laundry_flash")
 
 with database() as db:
     person = registry.get_person(db, current, person_id)

@@ -263,3 +263,33 @@ def block_picker(blocks: list[dict], key: str) -> str | None:
 def open_session(session_id: int) -> None:
     st.session_state["session_id"] = session_id
     st.switch_page("pages/roster.py")
+
+
+def page_header(title_key: str, flash_key: str, *, needs_person: bool = True) -> int | None:
+    """Title, the confirmation left by the last action, and (``needs_person``)
+    the selected person's id, or a pointer to the search and a stop."""
+    st.title(tr(title_key))
+    if flash := st.session_state.pop(flash_key, None):
+        st.success(flash)
+    person_id = st.session_state.get("person_id")
+    if needs_person and person_id is None:
+        st.info(tr("person.none_selected"))
+        st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
+        st.stop()
+    return person_id
+
+
+def act(action, *args, flash_key: str, message: str, fresh: str | None = None, **kwargs) -> None:
+    """Run a service call as the current user: show its refusal (what was typed
+    stays), or rerun with ``message``. ``fresh`` names a counter that widget
+    keys include: bumping it gives the form new, empty widgets."""
+    with database() as db:
+        try:
+            action(db, user(), *args, **kwargs)
+        except CareError as e:
+            show_error(e)
+            return
+    if fresh:
+        st.session_state[fresh] = st.session_state.get(fresh, 0) + 1
+    st.session_state[flash_key] = message
+    st.rerun()

@@ -32,3 +32,11 @@ def texts(at: AppTest) -> str:
     for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     return "\n".join(parts)
+
+
+def open_page(user, page: str, **state) -> AppTest:
+    """``page`` as ``user`` would see it, with ``state`` set first (e.g. person_id)."""
+    at = app_as(user)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.switch_page(page).run()

@@ -64,7 +64,7 @@ def type_date(page, label: str, digits: str, nth: int = 0) -> None:
     page.keyboard.press("Tab")
 
 
-def test_login_register_with_child_and_find_without_accents(page):
+def test_login_register_with_child_and_find_without_accents(app_db, page):
     page.get_by_label("Usuario").fill("recepcion")
     page.get_by_label("Contraseña").fill("clave-de-prueba-1")
     page.get_by_role("button", name="Ingresar").click()
@@ -110,6 +110,19 @@ def test_login_register_with_child_and_find_without_accents(page):
     # The language is chosen per user and kept.
     choose(page, "Idioma", "English")
     expect(page.get_by_role("link", name="Find a person")).to_be_visible()
+
+    # An admin deactivates the account: her next click lands on the login.
+    from caremgmt import auth
+    from caremgmt.db import connect
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        user_id = db.execute("SELECT id FROM users WHERE username = 'recepcion'").fetchone()[0]
+        auth.set_active(db, auth.SYSTEM, user_id, False)
+    finally:
+        db.close()
+    nav(page, "Find a person")
+    expect(page.get_by_role("button", name="Ingresar")).to_be_visible()
 
 
 @pytest.fixture

@@ -274,11 +274,3 @@ def test_two_people_who_care_for_each_other_open_fine(db, frontdesk):
     at.switch_page("pages/person.py").run()
     assert not at.exception
     assert at.button(key=f"open_cares_{wife}") and at.button(key=f"open_cared_{wife}")
-
-
-def test_a_deactivated_account_is_logged_out_at_its_next_click(db, admin, frontdesk):
-    at = app_as(frontdesk)
-    assert "Hola, recepcion" in texts(at)
-    auth.set_active(db, admin, frontdesk.id, False)
-    at.run()
-    assert "user" not in at.session_state

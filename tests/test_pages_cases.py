@@ -5,15 +5,9 @@ import datetime as dt
 import pytest
 
 from caremgmt import auth, cases, referrals
-from tests.apptest import app_as, click, texts
+from tests.apptest import click, open_page, texts
 from tests.test_booking import person
 
-
-def as_user(user, page, **state):
-    at = app_as(user)
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.switch_page(page).run()
 
 
 @pytest.fixture
@@ -22,21 +16,21 @@ def caregiver(db, frontdesk, clock_at):
 
 
 def test_open_a_case_and_write_a_confidential_note(db, frontdesk, admin, caregiver):
-    at = as_user(frontdesk, "pages/case.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/case.py", person_id=caregiver)
     at.selectbox(key="case_new_priority").set_value("high")
     click(at, "Abrir caso")
     assert "Caso abierto." in texts(at)
     case_id = cases.current_case(db, frontdesk, caregiver)["id"]
     at.session_state["case_tabs"] = "Notas"
     at.run()
-    at.text_area(key=f"note_body_{case_id}").input("Relata violencia en el hogar; se activa ruta.")
-    at.checkbox(key=f"note_conf_{case_id}").check()
+    at.text_area(key=f"note_body_{case_id}_0").input("Relata violencia en el hogar; se activa ruta.")
+    at.checkbox(key=f"note_conf_{case_id}_0").check()
     click(at, "Agregar nota")
     assert "Nota guardada." in texts(at)
     assert "Relata violencia en el hogar; se activa ruta." in [t.value for t in at.text]
     # Another front-desk user opens the same case page: the note is not there.
     other = auth.create_user(db, admin, "recepcion2", "desk-password-2", "frontdesk", "BOSA")
-    at = as_user(other, "pages/case.py", person_id=caregiver, case_tabs="Notas")
+    at = open_page(other, "pages/case.py", person_id=caregiver, case_tabs="Notas")
     assert "Relata violencia" not in " ".join(t.value for t in at.text) + texts(at)
     assert db.execute("SELECT count(*) FROM audit_log WHERE entity = 'case_notes' AND action = 'read'").fetchone()[0] == 2
 
@@ -44,7 +38,7 @@ def test_open_a_case_and_write_a_confidential_note(db, frontdesk, admin, caregiv
 def test_notes_are_read_and_audited_only_when_their_tab_is_open(db, frontdesk, caregiver):
     case_id = cases.open_case(db, frontdesk, caregiver)
     cases.add_note(db, frontdesk, case_id, "Nota reservada.")
-    at = as_user(frontdesk, "pages/case.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/case.py", person_id=caregiver)
     assert "Nota reservada." not in [t.value for t in at.text]
     assert db.execute("SELECT count(*) FROM audit_log WHERE entity = 'case_notes'").fetchone()[0] == 0
     at.session_state["case_tabs"] = "Notas"
@@ -55,7 +49,7 @@ def test_notes_are_read_and_audited_only_when_their_tab_is_open(db, frontdesk, c
 
 def test_referral_to_an_outside_institution_and_its_overdue_flag(db, frontdesk, caregiver, clock_at):
     case_id = cases.open_case(db, frontdesk, caregiver)
-    at = as_user(frontdesk, "pages/case.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/case.py", person_id=caregiver)
     click(at, "Remitir")
     assert "Este campo es obligatorio." in texts(at)
     at.text_input(key=f"ref_reason_{case_id}").input("Asesoría por custodia")
@@ -63,7 +57,7 @@ def test_referral_to_an_outside_institution_and_its_overdue_flag(db, frontdesk, 
     click(at, "Remitir")
     assert "Remisión registrada." in texts(at)
     clock_at(dt.datetime(2026, 12, 20, 9, 0))
-    at = as_user(frontdesk, "pages/case.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/case.py", person_id=caregiver)
     assert "Casas de Justicia" in texts(at) and "vencida" in texts(at)
     [accept] = [b for b in at.button if b.label == "Aceptada"]
     accept.click().run()
@@ -75,7 +69,7 @@ def test_caseload_lists_my_cases_tasks_and_waiting_referrals(db, frontdesk, care
     cases.add_task(db, frontdesk, case_id, "Llamar a la EPS", dt.date(2026, 11, 22), frontdesk.id)
     referrals.make_referral(db, frontdesk, case_id, reason="Empleo", institution_id=5)
     clock_at(dt.datetime(2026, 11, 25, 9, 0))
-    at = as_user(frontdesk, "pages/caseload.py")
+    at = open_page(frontdesk, "pages/caseload.py")
     page = texts(at)
     assert "Casos abiertos (1)" in page and "Tareas pendientes (1)" in page and "Remisiones en espera (1)" in page
     assert "Llamar a la EPS" in page and "vencida" in page
@@ -84,7 +78,7 @@ def test_caseload_lists_my_cases_tasks_and_waiting_referrals(db, frontdesk, care
 
 
 def test_secondary_programme_completed_with_its_diploma(db, frontdesk, caregiver):
-    at = as_user(frontdesk, "pages/achievements.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/achievements.py", person_id=caregiver)
     at.selectbox(key="apply_programme").set_value("secondary_completion")
     click(at, "Inscribir en el programa")
     enrolment = db.execute("SELECT id FROM enrolments").fetchone()[0]
@@ -100,7 +94,7 @@ def test_secondary_programme_completed_with_its_diploma(db, frontdesk, caregiver
 
 
 def test_a_second_secondary_diploma_is_refused_on_the_page(db, frontdesk, caregiver):
-    at = as_user(frontdesk, "pages/achievements.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/achievements.py", person_id=caregiver)
     for _ in range(2):
         at.selectbox(key="outcome_new_kind").set_value("secondary_diploma")
         at.text_input(key="outcome_new_institution").input("IED Kennedy")
@@ -112,4 +106,4 @@ def test_a_second_secondary_diploma_is_refused_on_the_page(db, frontdesk, caregi
 def test_evaluators_reach_no_case_page(db, evaluator):
     for page in ("pages/case.py", "pages/caseload.py", "pages/achievements.py"):
         with pytest.raises(ValueError):
-            as_user(evaluator, page)
+            open_page(evaluator, page)

@@ -6,15 +6,9 @@ import pytest
 
 from caremgmt import auth, metrics
 from caremgmt.i18n import t
-from tests.apptest import app_as, click, texts
+from tests.apptest import click, open_page, texts
 from tests.test_metrics_exports import JAN, programme  # noqa: F401 - the hand-built month
 
-
-def as_user(user, page, **state):
-    at = app_as(user)
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.switch_page(page).run()
 
 
 @pytest.fixture
@@ -28,7 +22,7 @@ def card(at, name: str) -> str:
 
 
 def test_impact_figures_follow_every_filter(db, coordinator, programme):  # noqa: F811
-    at = as_user(coordinator, "pages/impact.py")
+    at = open_page(coordinator, "pages/impact.py")
     at.date_input(key="impact_from").set_value(JAN.start)
     at.date_input(key="impact_to").set_value(JAN.end).run()
     assert (card(at, "people_served"), card(at, "service_contacts")) == ("3", "7")
@@ -42,7 +36,7 @@ def test_impact_figures_follow_every_filter(db, coordinator, programme):  # noqa
 
 
 def test_impact_refuses_an_inverted_period(db, coordinator):
-    at = as_user(coordinator, "pages/impact.py")
+    at = open_page(coordinator, "pages/impact.py")
     at.date_input(key="impact_from").set_value(dt.date(2026, 5, 1))
     at.date_input(key="impact_to").set_value(dt.date(2026, 1, 1)).run()
     assert "El fin debe ser posterior al inicio." in texts(at)
@@ -52,8 +46,8 @@ def test_impact_refuses_an_inverted_period(db, coordinator):
 def test_evaluator_exports_but_sees_no_impact_or_people(db, evaluator, programme):  # noqa: F811
     for page in ("pages/impact.py", "pages/search.py", "pages/person.py"):
         with pytest.raises(ValueError):
-            as_user(evaluator, page)
-    at = as_user(evaluator, "pages/exports.py")
+            open_page(evaluator, page)
+    at = open_page(evaluator, "pages/exports.py")
     at.selectbox(key="export_kind").set_value("contacts")
     at.date_input(key="export_from").set_value(JAN.start)
     at.date_input(key="export_to").set_value(JAN.end)
@@ -66,11 +60,11 @@ def test_evaluator_exports_but_sees_no_impact_or_people(db, evaluator, programme
 def test_front_desk_reaches_neither_impact_nor_exports(db, frontdesk):
     for page in ("pages/impact.py", "pages/exports.py", "pages/dictionary.py"):
         with pytest.raises(ValueError):
-            as_user(frontdesk, page)
+            open_page(frontdesk, page)
 
 
 def test_data_dictionary_defines_every_metric(db, evaluator):
-    at = as_user(evaluator, "pages/dictionary.py")
+    at = open_page(evaluator, "pages/dictionary.py")
     page = texts(at)
     for name in metrics.HEADLINES:
         assert f"**{t(f'metric.{name}.name')}**: {t(f'metric.{name}.definition')}" in page

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from caremgmt import booking, laundry, registry, scheduling
-from tests.apptest import app_as, click, texts
+from tests.apptest import click, open_page, texts
 from tests.conftest import schedule_data, service_id
 from tests.test_booking import person
 
@@ -25,17 +25,11 @@ def programme(db, admin, clock_at):
     return sessions
 
 
-def as_desk(user, page, **state):
-    at = app_as(user)
-    for key, value in state.items():
-        at.session_state[key] = value
-    return at.switch_page(page).run()
-
 
 def test_booking_page_books_caregiver_and_offers_care_for_her_child(db, frontdesk, programme):
     caregiver = person(db, frontdesk, 1)
     child = registry.get_person(db, frontdesk, caregiver)["cares_for"][0]["id"]
-    at = as_desk(frontdesk, "pages/book.py", person_id=caregiver)
+    at = open_page(frontdesk, "pages/book.py", person_id=caregiver)
     at.selectbox(key="book_service").set_value(service_id(db, "BACHILLERATO")).run()
     assert "0/2 cupos · 0 en espera" in texts(at)
     at.button(key=f"book_{programme['BACHILLERATO08:00']}").click().run()
@@ -50,7 +44,7 @@ def test_booking_page_shows_waitlist_position(db, frontdesk, programme):
     for i in range(2):
         booking.book(db, frontdesk, programme["BACHILLERATO08:00"], person(db, frontdesk, i, with_child=False))
     third = person(db, frontdesk, 3, with_child=False)
-    at = as_desk(frontdesk, "pages/book.py", person_id=third)
+    at = open_page(frontdesk, "pages/book.py", person_id=third)
     at.selectbox(key="book_service").set_value(service_id(db, "BACHILLERATO")).run()
     at.button(key=f"book_{programme['BACHILLERATO08:00']}").click().run()
     assert "En lista de espera, posición 1" in texts(at)
@@ -62,7 +56,7 @@ def test_day_view_shows_occupancy_waitlist_and_laundry_queue(db, frontdesk, prog
         booking.book(db, frontdesk, programme["BACHILLERATO08:00"], p)
     laundry.book_load(db, frontdesk, programme["LAVANDERIA08:00"], people[0])
     clock_at(MONDAY)
-    at = as_desk(frontdesk, "pages/day.py")
+    at = open_page(frontdesk, "pages/day.py")
     page = texts(at)
     assert "Lun 23/11 08:00–11:00 · Validación del bachillerato · Aula 1" in page
     assert "2/2 cupos · 1 en espera" in page
@@ -77,7 +71,7 @@ def test_roster_saves_attendance_with_changes_and_walk_ins(db, frontdesk, progra
     for p in (a, b):
         booking.book(db, frontdesk, programme["BACHILLERATO08:00"], p)
     clock_at(dt.datetime(2026, 11, 23, 11, 0))
-    at = as_desk(frontdesk, "pages/roster.py", session_id=programme["BACHILLERATO08:00"])
+    at = open_page(frontdesk, "pages/roster.py", session_id=programme["BACHILLERATO08:00"])
     editor = at.data_editor(key=f"roster_editor_{programme['BACHILLERATO08:00']}_0")
     assert list(editor.value["Asistencia"]) == ["Asistió", "Asistió"]
     row_of_b = list(editor.value["person_id"]).index(b)
@@ -98,13 +92,13 @@ def test_roster_saves_attendance_with_changes_and_walk_ins(db, frontdesk, progra
 
 def test_laundry_page_books_and_refuses_ineligible(db, frontdesk, programme):
     mother = person(db, frontdesk, 1)
-    at = as_desk(frontdesk, "pages/laundry.py", person_id=mother)
+    at = open_page(frontdesk, "pages/laundry.py", person_id=mother)
     at.date_input(key="laundry_date").set_value(dt.date(2026, 11, 23)).run()
     assert "3 de 3 cargas libres" in texts(at)
     at.button(key=f"slot_{programme['LAVANDERIA08:00']}").click().run()
     assert "Carga reservada para las 08:00." in texts(at)
     alone = person(db, frontdesk, 2, with_child=False)
-    at = as_desk(frontdesk, "pages/laundry.py", person_id=alone)
+    at = open_page(frontdesk, "pages/laundry.py", person_id=alone)
     at.date_input(key="laundry_date").set_value(dt.date(2026, 11, 23)).run()
     at.button(key=f"slot_{programme['LAVANDERIA08:00']}").click().run()
     assert "La lavandería es para cuidadoras" in texts(at)
@@ -113,13 +107,13 @@ def test_laundry_page_books_and_refuses_ineligible(db, frontdesk, programme):
 def test_front_desk_cannot_open_planning_pages(db, frontdesk, evaluator):
     for page in ("pages/schedules.py", "pages/services.py"):
         with pytest.raises(ValueError):
-            as_desk(frontdesk, page)
+            open_page(frontdesk, page)
     with pytest.raises(ValueError):
-        as_desk(evaluator, "pages/day.py")
+        open_page(evaluator, "pages/day.py")
 
 
 def test_coordinator_creates_a_schedule_from_the_page(db, admin, clock_at):
-    at = as_desk(admin, "pages/schedules.py")
+    at = open_page(admin, "pages/schedules.py")
     at.selectbox(key="schedules_block").set_value("BOSA").run()
     at.selectbox(key="sch_service").set_value(service_id(db, "RESPIRO"))
     at.multiselect(key="sch_weekdays").set_value([1, 4])
@@ -130,7 +124,7 @@ def test_coordinator_creates_a_schedule_from_the_page(db, admin, clock_at):
 
 
 def test_coordinator_sets_the_laundry_weekly_limit(db, admin):
-    at = as_desk(admin, "pages/schedules.py")
+    at = open_page(admin, "pages/schedules.py")
     at.number_input(key="laundry_limit").set_value(3)
     click(at, "Guardar límite")
     assert "Límite guardado: 3 cargas por semana." in texts(at)
@@ -138,7 +132,7 @@ def test_coordinator_sets_the_laundry_weekly_limit(db, admin):
 
 
 def test_service_catalogue_edit_validates(db, admin):
-    at = as_desk(admin, "pages/services.py")
+    at = open_page(admin, "pages/services.py")
     at.text_input(key="svcnew_code").input("YOGA")
     at.text_input(key="svcnew_name_es").input("Yoga en la manzana")
     at.text_input(key="svcnew_name_en").input("Yoga at the block")
