@@ -164,7 +164,7 @@ def _impact(path: str, repeat: int) -> dict:
                     "breakdowns": {d: metrics.breakdown(db, filters, d) for d in metrics.DIMENSIONS}}
         finally:
             db.close()
-    cold = timed(lambda: compute(_year()), max(3, repeat // 40))
+    cold = timed(lambda: compute(_year()), 3)  # each run is the whole overview, twice over (this year and the last)
     cached_compute = cache_data(ttl=600, max_entries=64, show_spinner=False)(compute)
     cached_compute(_year())
     return {"impact_cold": cold, "impact_cached": timed(lambda: cached_compute(_year()), repeat)}
@@ -243,7 +243,7 @@ def _duckdb(path: str, sqlite_cold_ms: float) -> dict:
     def all_queries():
         for sql in DUCK_QUERIES.values():
             duck.execute(sql, params).fetchall()
-    duck_ms = timed(all_queries, 5)
+    duck_ms = timed(all_queries, 3)
     sqlite_subset = _sqlite_subset(path, year)
     return {"duckdb_same_queries": duck_ms, "sqlite_same_queries": sqlite_subset,
             "ratio": round(sqlite_subset["median_ms"] / max(duck_ms["median_ms"], 0.01), 2),
@@ -259,7 +259,7 @@ def _sqlite_subset(path: str, year: metrics.Filters) -> dict:
             metrics.monthly(db, year)
             for dimension in ("block", "category", "age_band"):
                 metrics.breakdown(db, year, dimension)
-        return timed(same, 5)
+        return timed(same, 3)
     finally:
         db.close()
 
