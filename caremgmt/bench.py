@@ -266,7 +266,7 @@ def _sqlite_subset(path: str, year: metrics.Filters) -> dict:
 
 # --- concurrency -------------------------------------------------------------
 
-def _writer(path: str, seconds: float, worker: int, user_id: int, queue) -> None:
+def _writer(path: str, seconds: float, worker: int, user_id: int, run_tag: int, queue) -> None:
     db = connect(path)
     user = auth.User(user_id, "bench", "admin")
     rng = random.Random(worker)
@@ -283,7 +283,8 @@ def _writer(path: str, seconds: float, worker: int, user_id: int, queue) -> None
             born = dt.date(1975, 1, 1) + dt.timedelta(days=rng.randint(0, 9000))
             person_id = registry.register_caregiver(
                 db, user,
-                {"doc_type": "CC", "doc_number": f"{7 + worker % 3}{worker:02d}{n:07d}", "first_names": "Concurrente",
+                # Unique across runs too: 8, the run's tag, the writer, a counter (10 digits).
+                {"doc_type": "CC", "doc_number": f"8{run_tag:03d}{worker:02d}{n:04d}", "first_names": "Concurrente",
                  "last_names": f"Escritora {'abcdefghij'[worker % 10]}", "birth_date": born.isoformat(), "sex": "F",
                  "locality_code": 7, "registration_channel": "front_desk", "home_block": "BOSA"},
                 [], {"registration": True}, confirmed_new=True)
@@ -308,7 +309,8 @@ def concurrency(path: str, writers: int, seconds: float) -> dict:
                                " WHERE x.first_names = 'Concurrente'").fetchone()[0]
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    processes = [context.Process(target=_writer, args=(path, seconds, i, user.id, queue)) for i in range(writers)]
+    run_tag = int(time.time()) % 1000
+    processes = [context.Process(target=_writer, args=(path, seconds, i, user.id, run_tag, queue)) for i in range(writers)]
     for p in processes:
         p.start()
     reports = [queue.get() for _ in processes]

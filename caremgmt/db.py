@@ -63,6 +63,22 @@ def _migrate_once(db: Database, path: str) -> None:
             _migrated.add(key)
 
 
+BEGIN_ATTEMPTS = 3
+
+
+def _begin_immediate(db: Database) -> None:
+    """Take the write lock. SQLite's busy handler is not fair: under a queue of
+    writers one can wait out the whole timeout. Nothing has been done yet when
+    BEGIN fails, so trying again is safe; the desk sees a wait, not an error."""
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == BEGIN_ATTEMPTS - 1:
+                raise
+
+
 @contextlib.contextmanager
 def write_transaction(db: Database) -> Iterator[Database]:
     """One atomic write: BEGIN IMMEDIATE takes the write lock up front, so a
@@ -72,7 +88,7 @@ def write_transaction(db: Database) -> Iterator[Database]:
         with db.atomic():
             yield db
         return
-    db.execute("BEGIN IMMEDIATE")
+    _begin_immediate(db)
     try:
         yield db
     except BaseException:

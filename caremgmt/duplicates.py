@@ -28,9 +28,17 @@ def _swapped(date: dt.date) -> str | None:
         return None
 
 
+def _folded_match(a: str, b: str) -> bool:
+    """names_match for names already folded (persons.search_name is stored folded)."""
+    return (fuzz.token_sort_ratio(a, b, score_cutoff=NAME_SORT_THRESHOLD) > 0
+            or fuzz.token_set_ratio(a, b, score_cutoff=NAME_SUBSET_THRESHOLD) > 0)
+
+
 def names_match(a: str, b: str) -> bool:
-    a, b = fold(a), fold(b)
-    return fuzz.token_sort_ratio(a, b) >= NAME_SORT_THRESHOLD or fuzz.token_set_ratio(a, b) >= NAME_SUBSET_THRESHOLD
+    return _folded_match(fold(a), fold(b))
+
+
+_DETAILS = "id, first_names, last_names, doc_type, doc_number, birth_date, phone, home_block"
 
 
 def probable_duplicates(
@@ -41,30 +49,37 @@ def probable_duplicates(
     phone: str | None = None,
     exclude_ids: tuple[int, ...] = (),
 ) -> list[dict]:
-    """Existing persons that may be this one, each with the reasons it matched."""
+    """Existing persons that may be this one, each with the reasons it matched.
+
+    The comparison reads only the index on (birth date, folded name, phone);
+    details are fetched for the few that match."""
     born = dt.date.fromisoformat(birth_date)
     window = dt.timedelta(days=CLOSE_BIRTH_DAYS)
-    name = full_name(first_names, last_names)
-    columns = "id, first_names, last_names, doc_type, doc_number, birth_date, phone, home_block"
-    candidates = db.query(
-        f"SELECT {columns} FROM persons WHERE birth_date BETWEEN ? AND ? OR birth_date = ?"
-        " UNION SELECT " + columns + " FROM persons WHERE phone = ?",
-        [(born - window).isoformat(), (born + window).isoformat(), _swapped(born), phone],
-    )
-    matches = []
-    for row in candidates:
-        if row["id"] in exclude_ids:
+    swapped = _swapped(born)
+    name = fold(full_name(first_names, last_names))
+    candidates = db.execute(
+        "SELECT id, birth_date, search_name, phone FROM persons WHERE birth_date BETWEEN ? AND ? OR birth_date = ?",
+        [(born - window).isoformat(), (born + window).isoformat(), swapped],
+    ).fetchall()
+    if phone:
+        candidates += db.execute("SELECT id, birth_date, search_name, phone FROM persons WHERE phone = ?", [phone]).fetchall()
+    reasons_by_id: dict[int, list[str]] = {}
+    for person_id, other_birth, other_name, other_phone in candidates:
+        if person_id in exclude_ids or person_id in reasons_by_id:
             continue
         reasons = []
-        if names_match(name, full_name(row["first_names"], row["last_names"])):
-            close = abs((dt.date.fromisoformat(row["birth_date"]) - born).days) <= CLOSE_BIRTH_DAYS
-            if row["birth_date"] == birth_date:
+        if _folded_match(name, other_name):
+            if other_birth == birth_date:
                 reasons += ["name", "same_birth_date"]
-            elif close or row["birth_date"] == _swapped(born):
+            elif abs((dt.date.fromisoformat(other_birth) - born).days) <= CLOSE_BIRTH_DAYS or other_birth == swapped:
                 reasons += ["name", "close_birth_date"]
-        if phone and row["phone"] == phone:
+        if phone and other_phone == phone:
             reasons.append("phone")
         if reasons:
-            matches.append({**row, "full_name": full_name(row["first_names"], row["last_names"]), "reasons": reasons})
-    matches.sort(key=lambda m: (-len(m["reasons"]), m["id"]))
-    return matches[:MAX_MATCHES]
+            reasons_by_id[person_id] = reasons
+    best = sorted(reasons_by_id, key=lambda i: (-len(reasons_by_id[i]), i))[:MAX_MATCHES]
+    if not best:
+        return []
+    rows = {r["id"]: r for r in db.query(f"SELECT {_DETAILS} FROM persons WHERE id IN ({','.join('?' * len(best))})", best)}
+    return [{**rows[i], "full_name": full_name(rows[i]["first_names"], rows[i]["last_names"]), "reasons": reasons_by_id[i]}
+            for i in best]

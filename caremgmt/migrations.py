@@ -393,3 +393,16 @@ CREATE UNIQUE INDEX outcomes_one_diploma ON outcomes(person_id, kind) WHERE kind
 CREATE INDEX outcomes_kind_date ON outcomes(kind, achieved_on);
 """
     )
+
+
+@migrations(name="0005_duplicate_check_index")
+def duplicate_check_index(db: Database) -> None:
+    # The probable-duplicate check compares everyone born in a two-month
+    # window; with the folded name and phone in the index it never reads the
+    # table itself (a few thousand people at city scale).
+    db.executescript(
+        """
+CREATE INDEX persons_birth_name ON persons(birth_date, search_name, phone);
+DROP INDEX persons_birth_date;
+"""
+    )
