@@ -98,3 +98,23 @@ def test_admin_adds_block_others_cannot(db, admin, frontdesk):
         reference.add_block(db, admin, "SUBA", "Otra", 11)
     with pytest.raises(PermissionDenied):
         reference.add_block(db, frontdesk, "TEUSA", "Teusaquillo", 13)
+
+
+def test_a_writer_kept_waiting_by_the_lock_tries_again_instead_of_failing(db_file, db):
+    import threading
+
+    from caremgmt.db import connect, write_transaction
+
+    holder, waiter = connect(db_file), connect(db_file)
+    waiter.execute("PRAGMA busy_timeout = 60")  # each attempt gives up after 60 ms
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.1, holder.execute, ["COMMIT"])  # the lock is freed during the 2nd attempt
+    release.start()
+    try:
+        with write_transaction(waiter):
+            waiter.execute("INSERT INTO settings (key, value) VALUES ('probe', '1')")
+    finally:
+        release.join()
+        holder.close()
+    assert waiter.execute("SELECT value FROM settings WHERE key = 'probe'").fetchone() == ("1",)
+    waiter.close()
