@@ -7,8 +7,6 @@ not double count.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlite_utils import Database
 
 from caremgmt import audit, clock
@@ -20,12 +18,6 @@ from caremgmt.scheduling import get_session
 
 STATUSES = ("present", "excused", "absent")
 ABSENCE_FLAG = 3  # consecutive absences that flag a person for follow-up
-
-
-def _hours(session: dict) -> float:
-    start = dt.datetime.fromisoformat(session["starts_at"])
-    end = dt.datetime.fromisoformat(session["ends_at"])
-    return round((end - start).total_seconds() / 3600, 2)
 
 
 def roster(db: Database, actor: User, session_id: int) -> list[dict]:
@@ -64,7 +56,7 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
             raise ValidationError({"session": Message("error.session_future")})
         if session["kind"] == "laundry":
             raise ValidationError({"session": Message("error.use_laundry_page")})
-        hours = _hours(session)
+        hours = clock.session_hours(session["starts_at"], session["ends_at"])
         for person_id, (status, walk_in) in rows.items():
             if not db["persons"].count_where("id = ?", [person_id]):
                 raise NotFound("person")

@@ -5,6 +5,15 @@ import datetime as dt
 BOGOTA = dt.timezone(dt.timedelta(hours=-5), "America/Bogota")
 
 
+# SQLite modifier turning a stored UTC stamp into Bogotá wall-clock time (no DST).
+SQL_TO_LOCAL = "'-5 hours'"
+
+
+def session_hours(starts_at: str, ends_at: str) -> float:
+    """Length of a session stored as local 'YYYY-MM-DDTHH:MM' stamps, in hours."""
+    return round((dt.datetime.fromisoformat(ends_at) - dt.datetime.fromisoformat(starts_at)).total_seconds() / 3600, 2)
+
+
 def now_iso() -> str:
     """UTC timestamp stored on every record."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

@@ -243,7 +243,7 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
                 session[3] -= 1
                 taken += 1
                 status = rng.choices(("present", "absent", "excused"), (78, 15, 7))[0]
-                hours = _hours(session)
+                hours = clock.session_hours(session[1], session[2])
                 participants.append((session[0], caregiver_id, None, stamp, stamp))
                 attendance.append((session[0], caregiver_id, status, hours if status == "present" else 0, stamp))
                 for cared_id, need, _dob in dependants:
@@ -253,7 +253,7 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
                         care[3] -= 1
                         participants.append((care[0], cared_id, None, stamp, stamp))
                         care_status = status if rng.random() < 0.95 else "absent"
-                        attendance.append((care[0], cared_id, care_status, _hours(care) if care_status == "present" else 0, stamp))
+                        attendance.append((care[0], cared_id, care_status, clock.session_hours(care[1], care[2]) if care_status == "present" else 0, stamp))
             if dependants and rng.random() < spec.laundry_share:
                 counts["laundry_loads"] += _loads(rng, spec, sessions.get("LAVANDERIA", []), caregiver_id, first_day,
                                                   participants, attendance, stamp)
@@ -286,10 +286,6 @@ def _loads(rng, spec, slots, caregiver_id, first_day, participants, attendance, 
         made += 1
     return made
 
-
-def _hours(session: list) -> float:
-    start, end = dt.datetime.fromisoformat(session[1]), dt.datetime.fromisoformat(session[2])
-    return round((end - start).total_seconds() / 3600, 2)
 
 
 def _cases(db: Database, rng: random.Random, spec: Scale, people: dict[str, list], today: dt.date) -> dict[str, int]:

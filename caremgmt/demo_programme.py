@@ -115,12 +115,12 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
             registered[-1] = (caregiver_id, dt.date.fromisoformat(window[0]["starts_at"][:10]), registered[-1][2])
             for session in window:
                 status = _status(rng)
-                if not take(session, caregiver_id, status, _hours(session)):
+                if not take(session, caregiver_id, status, clock.session_hours(session["starts_at"], session["ends_at"])):
                     continue
                 for dependent in dependents:
                     care = _care_session(sessions(block, CARE_SERVICE_FOR_NEED[dependent["care_need"]]), session, dependent)
                     if care and rng.random() < 0.9:
-                        take(care, dependent["id"], status if rng.random() < 0.95 else "absent", _hours(care))
+                        take(care, dependent["id"], status if rng.random() < 0.95 else "absent", clock.session_hours(care["starts_at"], care["ends_at"]))
             if dependents and rng.random() < 0.45:
                 _laundry(rng, sessions(block, "LAVANDERIA"), caregiver_id, window, now, take)
         future = [s for s in own if s["starts_at"] > now]
@@ -191,7 +191,3 @@ def _backdate_registrations(db: Database, rng: random.Random, registered: list[t
     with write_transaction(db):
         db.conn.executemany("UPDATE persons SET created_at = ?, updated_at = ? WHERE id = ?", rows)
 
-
-def _hours(session: dict) -> float:
-    start, end = dt.datetime.fromisoformat(session["starts_at"]), dt.datetime.fromisoformat(session["ends_at"])
-    return round((end - start).total_seconds() / 3600, 2)

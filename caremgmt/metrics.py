@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
-from caremgmt import carehours
+from caremgmt import carehours, clock
 from caremgmt.errors import ValidationError
 from caremgmt.i18n import Message
 from caremgmt.services import CATEGORIES
@@ -82,7 +82,7 @@ def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
             {"reg_start": f"{f.start.isoformat()}T05:00", "reg_end": f"{(f.end + dt.timedelta(days=1)).isoformat()}T05:00"})
 
 
-LOCAL_MONTH = "strftime('%Y-%m', {column}, '-5 hours')"  # Bogotá is UTC-5 all year
+LOCAL_MONTH = "strftime('%Y-%m', {column}, " + clock.SQL_TO_LOCAL + ")"
 
 
 def age_band_sql(birth: str, on: str) -> str:

@@ -1,18 +1,18 @@
 """A person's timeline: everything that happened with her, newest first, in
-Bogotá time (stored UTC stamps are shifted by its fixed -5 hours).
+Bogotá time (stored UTC stamps are shifted by clock.SQL_TO_LOCAL).
 Notes appear only where the reader may see them (caremgmt.cases rules)."""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
-from caremgmt import audit
+from caremgmt import audit, clock
 from caremgmt.auth import User, require
 from caremgmt.cases import may_see_confidential
 
 LIMIT = 100
 _SQL = """
-SELECT strftime('%Y-%m-%dT%H:%M', created_at, '-5 hours') AS at, 'registered' AS kind, NULL AS detail, NULL AS ref FROM persons WHERE id = :p
+SELECT strftime('%Y-%m-%dT%H:%M', created_at, {local}) AS at, 'registered' AS kind, NULL AS detail, NULL AS ref FROM persons WHERE id = :p
 UNION ALL
 SELECT s.starts_at, CASE WHEN v.kind = 'laundry' THEN 'laundry_' || coalesce(pa.load_status, 'booked')
                          ELSE 'booking_' || pa.status END, v.name_es || '|' || v.name_en, NULL
@@ -31,9 +31,9 @@ SELECT applied_on, 'enrolment_' || status, programme, NULL FROM enrolments WHERE
 UNION ALL
 SELECT achieved_on, 'outcome', kind, institution FROM outcomes WHERE person_id = :p
 UNION ALL
-SELECT strftime('%Y-%m-%dT%H:%M', opened_at, '-5 hours'), 'case_opened', priority, NULL FROM cases WHERE person_id = :p
+SELECT strftime('%Y-%m-%dT%H:%M', opened_at, {local}), 'case_opened', priority, NULL FROM cases WHERE person_id = :p
 UNION ALL
-SELECT strftime('%Y-%m-%dT%H:%M', n.written_at, '-5 hours'), CASE WHEN n.confidential THEN 'note_confidential' ELSE 'note' END, n.body,
+SELECT strftime('%Y-%m-%dT%H:%M', n.written_at, {local}), CASE WHEN n.confidential THEN 'note_confidential' ELSE 'note' END, n.body,
        coalesce(n.author_id, '') || ',' || coalesce(c.case_worker_id, '') || ',' || n.confidential
 FROM case_notes n JOIN cases c ON c.id = n.case_id WHERE c.person_id = :p
 ORDER BY 1 DESC LIMIT :limit
@@ -44,7 +44,7 @@ def person_timeline(db: Database, actor: User, person_id: int) -> list[dict]:
     """Newest first. Showing notes counts as opening them, and is audited."""
     require(actor, "person.read")
     rows, shows_notes = [], False
-    for row in db.query(_SQL, {"p": person_id, "limit": LIMIT}):
+    for row in db.query(_SQL.format(local=clock.SQL_TO_LOCAL), {"p": person_id, "limit": LIMIT}):
         if row["kind"].startswith("note"):
             author, worker, confidential = (int(x) if x else None for x in row["ref"].split(","))
             if confidential and not may_see_confidential(actor, {"case_worker_id": worker}, author):
