@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from caremgmt import clock, scheduling
+from caremgmt import clock, contact_facts, scheduling
 from caremgmt.auth import SYSTEM
 from caremgmt.db import write_transaction
 from caremgmt.demo import FEMALE_NAMES, FEMALE_SECOND, MALE_NAMES, MOBILE_PREFIXES, NEIGHBOURHOODS, SURNAMES
@@ -40,7 +40,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12),
-    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=18, laundry_share=0.5, loads_per_user=4.2,
+    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=15, laundry_share=0.5, loads_per_user=4.2,
                   cases=30_000, diplomas=2_000),
 }
 CHUNK = 50_000
@@ -81,6 +81,8 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
         lap("activity")
         counts.update(_cases(db, rng, spec, people, today))
         lap("cases")
+        counts["fact_days"] = contact_facts.refresh(db)
+        lap("facts")
     finally:
         db.execute("PRAGMA synchronous = NORMAL")
     db.execute("ANALYZE")

@@ -26,6 +26,8 @@ import csv
 import datetime as dt
 import hashlib
 import hmac
+import io
+import itertools
 import json
 import os
 import secrets
@@ -34,10 +36,12 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from sqlite_utils import Database
 
 from caremgmt import audit, clock, metrics
 from caremgmt.auth import User, require
+from caremgmt.contact_facts import AGE_BANDS
 from caremgmt.db import write_transaction
 from caremgmt.errors import ValidationError
 from caremgmt.i18n import Message, t
@@ -48,7 +52,7 @@ K_ANONYMITY = 5
 SMALL_CELL = 5
 SUPPRESSED = "<5"
 EARLIEST = dt.date(2000, 1, 1)
-PROGRESS_EVERY = 10_000
+BATCH = 10_000  # rows written at a time
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -78,8 +82,12 @@ def _secret(db: Database) -> bytes:
     return db.execute("SELECT value FROM settings WHERE key = 'export_secret'").fetchone()[0].encode()
 
 
-def pseudonym(secret: bytes, person_id: int) -> str:
-    return hmac.new(secret, f"person:{person_id}".encode(), hashlib.sha256).hexdigest()[:20]
+def pseudonym(secret: bytes | hmac.HMAC, person_id: int) -> str:
+    """The person's pseudonym; ``secret`` may be an HMAC keyed with it, which
+    is faster when making many (see ``keyed``)."""
+    keyed_hmac = secret.copy() if isinstance(secret, hmac.HMAC) else hmac.new(secret, digestmod=hashlib.sha256)
+    keyed_hmac.update(b"person:%d" % person_id)
+    return keyed_hmac.hexdigest()[:20]
 
 
 # --- row sources -----------------------------------------------------------
@@ -103,15 +111,19 @@ COLUMNS = {
 
 # Microdata only for people who agreed to research use (people cared for:
 # through a caregiver's consent); the aggregate metrics count everyone.
-RESEARCH_CONSENT = (
-    "(EXISTS (SELECT 1 FROM consents c WHERE c.person_id = {p} AND c.purpose = 'research' AND c.withdrawn_at IS NULL)"
-    " OR EXISTS (SELECT 1 FROM care_links l JOIN consents c ON c.person_id = l.caregiver_id AND c.purpose = 'research'"
-    " AND c.withdrawn_at IS NULL WHERE l.cared_id = {p}))"
+RESEARCH_CONSENTING = (
+    "SELECT c.person_id FROM consents c WHERE c.purpose = 'research' AND c.withdrawn_at IS NULL"
+    " UNION SELECT l.cared_id FROM care_links l JOIN consents c ON c.person_id = l.caregiver_id"
+    " AND c.purpose = 'research' AND c.withdrawn_at IS NULL"
 )
+RESEARCH_CONSENT = "{p} IN (" + RESEARCH_CONSENTING + ")"
 
 
-def _where(f: metrics.Filters, date_column: str, block_column: str | None, person: str) -> tuple[str, dict]:
-    where = [f"{date_column} >= :start", f"{date_column} < :end_excl", RESEARCH_CONSENT.format(p=person)]
+def _where(f: metrics.Filters, date_column: str, block_column: str | None, person: str | None) -> tuple[str, dict]:
+    """Period, block and (for ``person``, when given) research consent."""
+    where = [f"{date_column} >= :start", f"{date_column} < :end_excl"]
+    if person:
+        where.append(RESEARCH_CONSENT.format(p=person))
     params = {"start": f.start.isoformat(), "end_excl": (f.end + dt.timedelta(days=1)).isoformat()}
     if f.block_code and block_column:
         where.append(f"{block_column} = :block")
@@ -166,15 +178,95 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
                hours, channel, block, cared, carers)
 
 
-def _contacts(db: Database, f: metrics.Filters) -> Iterator[tuple]:
-    where, params = _where(f, "s.starts_at", "s.block_code", "a.person_id")
-    yield from db.execute(
-        f"SELECT a.person_id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, v.code, v.category, v.audience,"
-        f" a.status, a.quantity, a.walk_in, {metrics.age_band_sql('p.birth_date', 's.starts_at')}, p.is_caregiver"
-        " FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
-        f" JOIN blocks b ON b.code = s.block_code JOIN persons p ON p.id = a.person_id WHERE {where} ORDER BY a.id",
+def _int_table(db: Database, table_name: str, sql: str, params: dict | None = None, width: int = 1) -> np.ndarray:
+    """Rows of integers (first column: an id of ``table_name``) as an array indexed by that id, read in slices."""
+    size = int(db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table_name}").fetchone()[0])
+    table = np.zeros((size, width), dtype=np.int64)
+    cursor = db.execute(sql, params or {})
+    while rows := cursor.fetchmany(100_000):
+        block = np.array(rows, dtype=np.int64)
+        table[block[:, 0]] = block[:, 1:]
+    return table
+
+
+_ATTENDANCE_STATUSES = ("present", "excused", "absent")
+
+
+def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -> Iterator[tuple[str, int]]:
+    """Every attendance in the period, as encoded CSV text a batch at a time.
+    The largest export by far (millions of rows), so it is built column-wise:
+    attendance is read in stored order without joins, and each row's session,
+    person, age band and pseudonym come from arrays made once; the text of
+    each session's columns and of each combination of the last five columns is
+    encoded once by the csv module and reused."""
+    def encoded(values: tuple) -> str:
+        return _encode([values], delimiter)[:-2]  # without the line end
+
+    person = _int_table(db, "persons", "SELECT id, CAST(substr(birth_date, 1, 4) AS INTEGER), CAST(substr(birth_date, 6, 2)"
+                            " || substr(birth_date, 9, 2) AS INTEGER), is_caregiver FROM persons", width=3)
+    pids = np.empty(len(person), dtype=object)
+    keyed = hmac.new(secret, digestmod=hashlib.sha256)
+    for (pid,) in db.execute(RESEARCH_CONSENTING):
+        pids[pid] = pseudonym(keyed, pid) + delimiter
+    where, params = _where(f, "s.starts_at", "s.block_code", None)
+    session = _int_table(db, "sessions", "SELECT s.id, CAST(substr(s.starts_at, 1, 4) AS INTEGER), CAST(substr(s.starts_at, 6, 2)"
+                             " || substr(s.starts_at, 9, 2) AS INTEGER), s.rowid FROM sessions s"
+                             f" WHERE {where}", params, width=3)  # year, month-day (MMDD), in scope
+    texts = np.empty(len(session), dtype=object)
+    shared: dict[tuple, str] = {}
+    for sid, day, *place in db.execute(
+        "SELECT s.id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, v.code, v.category, v.audience"
+        f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {where}",
         params,
-    )
+    ):
+        key = tuple(place)
+        if key not in shared:
+            shared[key] = encoded(tuple(safe_cell(v) for v in key)) + delimiter
+        texts[sid] = day + delimiter + shared[key]
+    bands = [label for _, _, label in AGE_BANDS] + [""]
+    edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]] + [AGE_BANDS[-1][1] + 1])
+    status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(_ATTENDANCE_STATUSES)) + " END"
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS export_people (id INTEGER PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS export_sessions (id INTEGER PRIMARY KEY)")
+    try:
+        db.conn.executemany("INSERT INTO temp.export_people VALUES (?)", ((int(i),) for i in np.flatnonzero(pids != None)))  # noqa: E711
+        db.conn.executemany("INSERT INTO temp.export_sessions VALUES (?)", ((int(i),) for i in np.flatnonzero(session[:, 2])))
+        cursor = db.execute(
+            f"SELECT person_id, session_id, {status_sql} * 2 + walk_in, quantity FROM attendance"
+            # "+" keeps SQLite on the table in stored order rather than an index and a sort.
+            " WHERE +person_id IN temp.export_people AND +session_id IN temp.export_sessions ORDER BY id")
+        while batch := cursor.fetchmany(BATCH):
+            rows = np.array(batch, dtype=np.float64)
+            who, at = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
+            age = session[at, 0] - person[who, 0] - (session[at, 1] < person[who, 1])
+            band = np.where(age < 0, len(bands) - 1, np.searchsorted(edges, age, side="right"))
+            quantities, quantity = np.unique(rows[:, 3], return_inverse=True)
+            # The last five columns take few distinct values: encode each combination once.
+            key = ((quantity.ravel() * 6 + rows[:, 2].astype(np.int64)) * len(bands) + band) * 2 + person[who, 2]
+            distinct, index = np.unique(key, return_inverse=True)
+            tails = np.array([_contact_tail(k, quantities, bands, encoded) for k in distinct.tolist()], dtype=object)
+            pieces = np.empty(3 * len(who), dtype=object)  # one join, no string per row in between
+            pieces[0::3], pieces[1::3], pieces[2::3] = pids[who], texts[at], tails[index.ravel()]
+            yield "".join(pieces.tolist()), len(who)
+    finally:
+        db.execute("DROP TABLE temp.export_people")
+        db.execute("DROP TABLE temp.export_sessions")
+
+
+def _contact_tail(key: int, quantities: np.ndarray, bands: list[str], encoded: Callable[[tuple], str]) -> str:
+    """The encoded last five columns of a contact from its key:
+    ((quantity index * 6 + status * 2 + walk_in) * len(bands) + band) * 2 + is_caregiver."""
+    rest, caregiver = divmod(key, 2)
+    rest, band = divmod(rest, len(bands))
+    quantity, status_walk_in = divmod(rest, 6)
+    status, walk_in = divmod(status_walk_in, 2)
+    return encoded((_ATTENDANCE_STATUSES[status], float(quantities[quantity]), walk_in, bands[band], caregiver)) + "\r\n"
+
+
+def _encode(rows: Iterable[tuple], delimiter: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue()
 
 
 def _laundry(db: Database, f: metrics.Filters) -> Iterator[tuple]:
@@ -235,14 +327,15 @@ def metric_rows(db: Database, f: metrics.Filters) -> list[tuple]:
     """The aggregate table: totals, headline figures, and every breakdown the
     impact page charts, with suppression applied within each breakdown."""
     period = (f.start.isoformat(), f.end.isoformat())
-    head = metrics.headlines(db, f)
+    facts = metrics.facts_for(db, f)
+    head = metrics.headlines(db, f, facts)
     rows = [(*period, "all", "total", _small(head["people_served"]), _small(head["service_contacts"]), "")]
     counted = ("people_registered", "people_registered_cumulative", "people_served", "service_contacts",
                "active_caregivers", "laundry_loads", "diplomas", "other_outcomes", "waitlist")
     for name in metrics.HEADLINES:
         rows.append((*period, "headline", name, "", "", _small(head[name]) if name in counted else head[name]))
     for dimension in metrics.DIMENSIONS:
-        groups = metrics.breakdown(db, f, dimension)
+        groups = metrics.breakdown(db, f, dimension, facts)
         served = suppress([g["people_served"] for g in groups])
         contacts = suppress([g["contacts"] for g in groups])
         rows += [(*period, dimension, "" if g["value"] is None else g["value"], s, c, "")
@@ -251,8 +344,22 @@ def metric_rows(db: Database, f: metrics.Filters) -> list[tuple]:
 
 
 _SOURCES: dict[str, Callable[[Database, metrics.Filters], Iterable[tuple]]] = {
-    "persons": _persons, "contacts": _contacts, "laundry": _laundry, "outcomes": _outcomes, "referrals": _referrals,
+    "persons": _persons, "laundry": _laundry, "outcomes": _outcomes, "referrals": _referrals,
 }
+
+
+def _chunks(db: Database, kind: str, f: metrics.Filters, secret: bytes, delimiter: str) -> Iterator[tuple[str, int]]:
+    """The export's rows, pseudonymised, formula-safe and encoded, a batch at a time."""
+    if kind == "contacts":
+        yield from _contacts(db, f, secret, delimiter)
+        return
+    if kind == "metrics":
+        rows = [tuple(safe_cell(v) for v in row) for row in metric_rows(db, f)]
+        yield _encode(rows, delimiter), len(rows)
+        return
+    source = iter(_SOURCES[kind](db, f))
+    while batch := list(itertools.islice(source, BATCH)):
+        yield _encode([(pseudonym(secret, row[0]), *(safe_cell(v) for v in row[1:])) for row in batch], delimiter), len(batch)
 
 
 def dictionary_rows(kind: str) -> list[tuple[str, str, str]]:
@@ -279,15 +386,11 @@ def export(
     delimiter = SEPARATORS[separator]
     rows = 0
     with open(out, "w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter)
-        writer.writerow(COLUMNS[kind])
-        source = metric_rows(db, f) if kind == "metrics" else _SOURCES[kind](db, f)
-        for row in source:
-            if kind != "metrics":
-                row = (pseudonym(secret, row[0]), *row[1:])
-            writer.writerow([safe_cell(v) for v in row])
-            rows += 1
-            if progress and rows % PROGRESS_EVERY == 0:
+        handle.write(_encode([COLUMNS[kind]], delimiter))
+        for text, count in _chunks(db, kind, f, secret, delimiter):
+            handle.write(text)
+            rows += count
+            if progress:
                 progress(rows)
     dictionary = out.with_name(out.stem + ".dictionary.csv")
     with open(dictionary, "w", encoding="utf-8", newline="") as handle:

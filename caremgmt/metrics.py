@@ -3,8 +3,11 @@ exports alike. The written definitions live in the catalogue
 (``metric.<name>.definition``) and are shown on the data dictionary page.
 
 The city reports two units and so do we: people served (distinct persons)
-and service contacts (one per attendance). Everything aggregates in SQL; no
-function here loads a table into memory.
+and service contacts (one per attendance). Figures about contacts read the
+per-day impact facts (caremgmt.contact_facts), packed and kept fresh on every
+write, and count them with numpy; the rest aggregate in SQL. Nothing here
+holds a name, a document or any other personal detail: only person ids while
+counting.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
+import numpy as np
 from sqlite_utils import Database
 
-from caremgmt import carehours, clock
+from caremgmt import clock, contact_facts
+from caremgmt.contact_facts import CODES, KINDS, Facts, Table
 from caremgmt.errors import ValidationError
 from caremgmt.i18n import Message
 from caremgmt.services import CATEGORIES
@@ -27,8 +32,6 @@ HEADLINES = (
     "care_hours_freed", "laundry_loads", "laundry_no_show_rate", "diplomas", "other_outcomes", "occupancy", "waitlist",
 )
 DIMENSIONS = ("block", "locality", "category", "age_band", "stratum", "ethnicity", "disability", "migrant_status")
-# Colombia's life-course stages (primera infancia ... vejez).
-AGE_BANDS = ((0, 5, "0-5"), (6, 11, "6-11"), (12, 17, "12-17"), (18, 28, "18-28"), (29, 59, "29-59"), (60, 200, "60+"))
 
 
 @dataclass(frozen=True)
@@ -63,18 +66,6 @@ def validate(db: Database, filters: Filters) -> Filters:
     return filters
 
 
-def _session_where(f: Filters) -> tuple[str, dict]:
-    """Conditions on s (sessions), v (services) and b (the session's block)."""
-    where = ["s.starts_at >= :start", "s.starts_at < :end_excl"]
-    params = {"start": f.start.isoformat(), "end_excl": (f.end + dt.timedelta(days=1)).isoformat()}
-    for column, name, value in (("s.block_code", "block", f.block_code), ("b.locality_code", "locality", f.locality_code),
-                                ("v.category", "category", f.category)):
-        if value is not None:
-            where.append(f"{column} = :{name}")
-            params[name] = value
-    return " AND ".join(where), params
-
-
 def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
     """Registration within the period, in Bogotá days: created_at is stored in
     UTC, so a local day runs from 05:00 UTC to 05:00 UTC the next day."""
@@ -83,14 +74,6 @@ def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
 
 
 LOCAL_MONTH = "strftime('%Y-%m', {column}, " + clock.SQL_TO_LOCAL + ")"
-
-
-def age_band_sql(birth: str, on: str) -> str:
-    """Age band of someone born ``birth`` on the date ``on`` (SQL expressions):
-    the one definition the breakdowns and the exports share."""
-    age = (f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
-           f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))")
-    return "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
 
 
 def _person_where(f: Filters, alias: str = "p") -> tuple[str, dict]:
@@ -103,12 +86,6 @@ def _person_where(f: Filters, alias: str = "p") -> tuple[str, dict]:
         where.append(f"{alias}.locality_code = :locality")
         params["locality"] = f.locality_code
     return "".join(f" AND {w}" for w in where), params
-
-
-_CONTACTS_FROM = (
-    " FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
-    " JOIN blocks b ON b.code = s.block_code"
-)
 
 
 def _one(db: Database, sql: str, params: dict) -> float:
@@ -124,45 +101,92 @@ def people_registered(db: Database, f: Filters, cumulative: bool = False) -> int
     return _one(db, f"SELECT count(*) FROM persons p WHERE {condition}{where}", params)
 
 
+def _window(f: Filters, *, through_today: bool = False) -> tuple[dt.date, dt.date]:
+    """The days whose facts the figures of ``f`` read: the period, and the
+    90 days before its end for active caregivers (and, for retention, up to now)."""
+    start = min(f.start, f.end - dt.timedelta(days=ACTIVE_DAYS - 1))
+    return start, max(f.end, clock.today()) if through_today else f.end
+
+
+def facts_for(db: Database, f: Filters, *, through_today: bool = False) -> Facts:
+    """The attended contacts the figures of ``f`` need, fresh (see contact_facts)."""
+    return contact_facts.load(db, *_window(f, through_today=through_today))
+
+
+def _place(table: Table, f: Filters, blocks: dict[int, str], start: dt.date | None = None) -> Table:
+    """Rows from ``start`` (default: the period's start) to the period's end at
+    the filtered block, locality and service category."""
+    table = table.between(start or f.start, f.end)
+    conditions = []
+    if f.block_code is not None:
+        conditions.append(table.rows["block"] == next((r for r, code in blocks.items() if code == f.block_code), -1))
+    if f.locality_code is not None:
+        conditions.append(table.rows["locality"] == int(f.locality_code))
+    if f.category is not None:
+        conditions.append(table.rows["category"] == CODES["category"].index(f.category) + 1)
+    return table.where(np.logical_and.reduce(conditions)) if conditions else table
+
+
+def _contacts(facts: Facts, f: Filters, start: dt.date | None = None) -> Table:
+    return _place(facts.contacts, f, facts.blocks, start)
+
+
+def _distinct(persons: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Distinct persons in each group (group codes are small integers; one
+    group when not given)."""
+    if groups is None:
+        groups = np.zeros(len(persons), dtype=np.int64)
+    if not len(persons):
+        return np.zeros(1, dtype=np.int64)
+    seen = np.zeros((int(groups.max()) + 1, int(persons.max()) + 1), dtype=bool)
+    seen[groups, persons] = True
+    return seen.sum(axis=1)
+
+
+def _served(contacts: Table) -> int:
+    return int(_distinct(contacts.rows["person"])[0])
+
+
+def _active_caregivers(facts: Facts, f: Filters) -> int:
+    window = _contacts(facts, f, start=f.end - dt.timedelta(days=ACTIVE_DAYS - 1))
+    return int(_distinct(window.rows["person"][window.rows["caregiver"] == 1])[0])
+
+
+def _hours(contacts: Table) -> float:
+    return round(float(contacts.rows["hours"].sum()), 1)
+
+
 def people_served(db: Database, f: Filters) -> int:
     """Distinct persons with at least one attended (present) contact in the period."""
-    where, params = _session_where(f)
-    return _one(db, f"SELECT count(DISTINCT a.person_id){_CONTACTS_FROM} WHERE a.status = 'present' AND {where}", params)
+    return _served(_contacts(facts_for(db, f), f))
 
 
 def service_contacts(db: Database, f: Filters) -> int:
     """Attendances marked present in the period: one contact per person per session."""
-    where, params = _session_where(f)
-    return _one(db, f"SELECT count(*){_CONTACTS_FROM} WHERE a.status = 'present' AND {where}", params)
+    return len(_contacts(facts_for(db, f), f).rows)
 
 
 def active_caregivers(db: Database, f: Filters) -> int:
     """Caregivers with an attended contact in the 90 days ending on the period's last day."""
-    window = replace(f, start=f.end - dt.timedelta(days=ACTIVE_DAYS - 1))
-    where, params = _session_where(window)
-    return _one(db, f"SELECT count(DISTINCT a.person_id){_CONTACTS_FROM} JOIN persons p ON p.id = a.person_id"
-                    f" WHERE a.status = 'present' AND p.is_caregiver = 1 AND {where}", params)
+    return _active_caregivers(facts_for(db, f), f)
 
 
 def care_hours_freed(db: Database, f: Filters) -> float:
     """Hours freed under the care-hours rule (caremgmt.carehours) in the period."""
-    sql, params = carehours.items_query(block_code=f.block_code, locality_code=f.locality_code,
-                                        category=f.category, start=f.start, end=f.end)
-    return round(_one(db, f"SELECT sum(hours) FROM ({sql})", params), 1)
+    return _hours(_contacts(facts_for(db, f), f))
+
+
+def _laundry(facts: Facts, f: Filters) -> dict:
+    slots = _place(facts.sessions, f, facts.blocks).rows
+    slots = slots[slots["kind"] == KINDS.index("laundry") + 1]
+    collected, no_show = int(slots["collected"].sum()), int(slots["no_show"].sum())
+    due = collected + no_show
+    return {"loads": collected, "no_shows": no_show, "no_show_rate": round(no_show / due, 3) if due else 0.0}
 
 
 def laundry(db: Database, f: Filters) -> dict:
     """Loads collected, no-shows, and the no-show rate (no-shows / loads due)."""
-    where, params = _session_where(f)
-    collected, no_show = db.execute(
-        "SELECT sum(p.load_status = 'collected'), sum(p.load_status = 'no_show') FROM participants p"
-        " JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
-        f" JOIN blocks b ON b.code = s.block_code WHERE p.status = 'booked' AND {where}",
-        params,
-    ).fetchone()
-    collected, no_show = collected or 0, no_show or 0
-    due = collected + no_show
-    return {"loads": collected, "no_shows": no_show, "no_show_rate": round(no_show / due, 3) if due else 0.0}
+    return _laundry(facts_for(db, f), f)
 
 
 def outcomes_by_kind(db: Database, f: Filters) -> dict[str, int]:
@@ -175,47 +199,51 @@ def outcomes_by_kind(db: Database, f: Filters) -> dict[str, int]:
     )}
 
 
+def _occupancy(facts: Facts, f: Filters) -> dict:
+    sessions = _place(facts.sessions, f, facts.blocks).rows
+    sessions = sessions[(sessions["kind"] == KINDS.index("activity") + 1) & (sessions["scheduled"] == 1)]
+    capacity = int(sessions["capacity"].sum())
+    return {"occupancy": round(int(sessions["booked"].sum()) / capacity, 3) if capacity else 0.0,
+            "waitlist": int(sessions["waitlisted"].sum())}
+
+
 def occupancy(db: Database, f: Filters) -> dict:
     """Booked places over capacity in scheduled activity sessions; people waiting now."""
-    where, params = _session_where(f)
-    booked, capacity, waiting = db.execute(
-        "SELECT sum(s.booked_count), sum(s.capacity),"
-        " sum((SELECT count(*) FROM participants w WHERE w.session_id = s.id AND w.status = 'waitlisted'))"
-        f" FROM sessions s JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
-        f" JOIN blocks b ON b.code = s.block_code WHERE s.status = 'scheduled' AND {where}",
-        params,
-    ).fetchone()
-    return {"occupancy": round((booked or 0) / capacity, 3) if capacity else 0.0, "waitlist": waiting or 0}
+    return _occupancy(facts_for(db, f), f)
 
 
-def retention(db: Database, f: Filters) -> dict[str, int]:
-    """Of the persons registered in the period: how many attended once, five
-    times or more, and achieved an outcome (up to now)."""
+def retention(db: Database, f: Filters, facts: Facts | None = None) -> dict[str, int]:
+    """Of the persons registered in the period: how many have attended once,
+    five times or more (at any block, from the period's start up to now), and
+    achieved an outcome (up to now)."""
+    facts = facts if facts is not None else facts_for(db, f, through_today=True)
     where, params = _person_where(f)
     period, bounds = registered_between(f)
     params.update(bounds)
-    row = db.execute(
-        "SELECT count(*), sum(n >= 1), sum(n >= 5), sum(has_outcome) FROM ("
-        " SELECT (SELECT count(*) FROM attendance a WHERE a.person_id = p.id AND a.status = 'present') AS n,"
-        " EXISTS (SELECT 1 FROM outcomes o WHERE o.person_id = p.id) AS has_outcome"
-        f" FROM persons p WHERE {period}{where})",
-        params,
-    ).fetchone()
-    return dict(zip(RETENTION_STEPS, (v or 0 for v in row), strict=True))
+    registered = np.array([i for (i,) in db.execute(f"SELECT p.id FROM persons p WHERE {period}{where}", params)],
+                          dtype=np.int64)
+    since_start = facts.contacts.between(f.start, max(f.end, clock.today())).rows["person"]
+    attended = np.bincount(since_start, minlength=int(registered.max(initial=0)) + 1)[registered]
+    outcome = _one(db, f"SELECT count(*) FROM persons p WHERE {period}{where}"
+                       " AND EXISTS (SELECT 1 FROM outcomes o WHERE o.person_id = p.id)", params)
+    return dict(zip(RETENTION_STEPS, (len(registered), int((attended >= 1).sum()), int((attended >= 5).sum()), outcome),
+                    strict=True))
 
 
-def headlines(db: Database, f: Filters) -> dict[str, float]:
+def headlines(db: Database, f: Filters, facts: Facts | None = None) -> dict[str, float]:
     """Every headline figure for the filters."""
+    facts = facts if facts is not None else facts_for(db, f)
+    contacts = _contacts(facts, f)
     kinds = outcomes_by_kind(db, f)
-    wash = laundry(db, f)
-    places = occupancy(db, f)
-    hours = care_hours_freed(db, f)
+    wash = _laundry(facts, f)
+    places = _occupancy(facts, f)
+    hours = _hours(contacts)
     return {
         "people_registered": people_registered(db, f),
         "people_registered_cumulative": people_registered(db, f, cumulative=True),
-        "people_served": people_served(db, f),
-        "service_contacts": service_contacts(db, f),
-        "active_caregivers": active_caregivers(db, f),
+        "people_served": _served(contacts),
+        "service_contacts": len(contacts.rows),
+        "active_caregivers": _active_caregivers(facts, f),
         "care_hours_freed": hours,
         "care_days_freed": round(hours / 8, 1),
         "laundry_loads": wash["loads"],
@@ -227,21 +255,27 @@ def headlines(db: Database, f: Filters) -> dict[str, float]:
     }
 
 
-def monthly(db: Database, f: Filters) -> list[dict]:
+def monthly(db: Database, f: Filters, facts: Facts | None = None) -> list[dict]:
     """Per calendar month in the period: registrations, people served, contacts, care hours."""
-    where, params = _session_where(f)
+    contacts = _contacts(facts if facts is not None else facts_for(db, f), f)
     months: dict[str, dict] = {}
 
     def put(month: str, key: str, value: float) -> None:
         months.setdefault(month, {"month": month, "registrations": 0, "people_served": 0, "contacts": 0, "care_hours": 0.0})
         months[month][key] = value
 
-    for month, served, contacts in db.execute(
-        f"SELECT substr(s.starts_at, 1, 7), count(DISTINCT a.person_id), count(*){_CONTACTS_FROM}"
-        f" WHERE a.status = 'present' AND {where} GROUP BY 1", params,
-    ):
-        put(month, "people_served", served)
-        put(month, "contacts", contacts)
+    stamps = contacts.months()
+    if len(stamps):
+        first = stamps.min()
+        index = (stamps - first).astype(np.int64)
+        served = _distinct(contacts.rows["person"], index)
+        counted = np.bincount(index)
+        hours = np.bincount(index, weights=contacts.rows["hours"])
+        for i in np.flatnonzero(counted):
+            month = str(first + i)
+            put(month, "people_served", int(served[i]))
+            put(month, "contacts", int(counted[i]))
+            put(month, "care_hours", round(float(hours[i]), 1))
     pwhere, pparams = _person_where(f)
     period, bounds = registered_between(f)
     pparams.update(bounds)
@@ -250,24 +284,10 @@ def monthly(db: Database, f: Filters) -> list[dict]:
         pparams,
     ):
         put(month, "registrations", n)
-    sql, hparams = carehours.items_query(block_code=f.block_code, locality_code=f.locality_code,
-                                         category=f.category, start=f.start, end=f.end)
-    for month, hours in db.execute(f"SELECT substr(starts_at, 1, 7), sum(hours) FROM ({sql}) GROUP BY 1", hparams):
-        put(month, "care_hours", round(hours, 1))
     return [months[m] for m in sorted(months)]
 
 
-def _dimension_sql(dimension: str) -> str:
-    if dimension == "age_band":
-        return age_band_sql("p.birth_date", "s.starts_at")
-    return {
-        "block": "s.block_code", "locality": "b.locality_code", "category": "v.category",
-        "stratum": "p.stratum", "ethnicity": "p.ethnicity", "disability": "p.disability",
-        "migrant_status": "p.migrant_status",
-    }[dimension]
-
-
-def breakdown(db: Database, f: Filters, dimension: str) -> list[dict]:
+def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = None) -> list[dict]:
     """People served and service contacts in the period, by one dimension.
     A person counts once in each group she was served in (so a person whose
     birthday moved her into the next age band mid-period counts in both).
@@ -275,10 +295,27 @@ def breakdown(db: Database, f: Filters, dimension: str) -> list[dict]:
     attributes come from the registry."""
     if dimension not in DIMENSIONS:
         raise ValidationError({"dimension": Message("error.invalid_choice")})
-    where, params = _session_where(f)
-    return list(db.query(
-        f"SELECT {_dimension_sql(dimension)} AS value, count(DISTINCT a.person_id) AS people_served, count(*) AS contacts"
-        f"{_CONTACTS_FROM} JOIN persons p ON p.id = a.person_id WHERE a.status = 'present' AND {where}"
-        " GROUP BY 1 ORDER BY contacts DESC",
-        params,
-    ))
+    facts = facts if facts is not None else facts_for(db, f)
+    contacts = _contacts(facts, f)
+    codes = contacts.rows[dimension].astype(np.int64)
+    if not len(codes):
+        return []
+    served = _distinct(contacts.rows["person"], codes)
+    counted = np.bincount(codes)
+    present = np.flatnonzero(counted)
+    groups = [{"value": value, "people_served": int(served[c]), "contacts": int(counted[c])}
+              for c, value in zip(present, facts.decode(dimension, present), strict=True)]
+    return sorted(groups, key=lambda g: -g["contacts"])
+
+
+def overview(db: Database, f: Filters) -> dict:
+    """Everything the impact page shows, reading the facts once."""
+    before = f.previous()
+    facts = contact_facts.load(db, min(_window(before)[0], _window(f)[0]), _window(f, through_today=True)[1])
+    return {
+        "now": headlines(db, f, facts),
+        "before": headlines(db, before, facts),
+        "monthly": monthly(db, f, facts),
+        "retention": retention(db, f, facts),
+        "breakdowns": {d: breakdown(db, f, d, facts) for d in DIMENSIONS},
+    }

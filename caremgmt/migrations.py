@@ -406,3 +406,87 @@ CREATE INDEX persons_birth_name ON persons(birth_date, search_name, phone);
 DROP INDEX persons_birth_date;
 """
     )
+
+
+# Every change that can alter a day's impact facts marks that day (the
+# session's local date) stale, in the writer's own transaction; readers rebuild
+# stale days before they read (caremgmt.contact_facts). "WHERE stale = 0"
+# keeps a busy day from being rewritten on every roster row.
+_MARK_DAYS = """
+    INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) {source}
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;"""
+_PERSON_DAYS = "FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE a.person_id = {person}"
+
+
+@migrations(name="0006_contact_facts")
+def contact_facts(db: Database) -> None:
+    session_day = "FROM sessions s WHERE s.id = {session}"
+    db.executescript(
+        f"""
+CREATE TABLE contact_days (
+    day TEXT PRIMARY KEY,
+    facts BLOB,
+    sessions BLOB,
+    stale INTEGER NOT NULL DEFAULT 1 CHECK (stale IN (0, 1))
+);
+CREATE INDEX contact_days_stale ON contact_days(stale, day);
+CREATE INDEX sessions_starts ON sessions(starts_at);
+CREATE INDEX persons_created ON persons(created_at, home_block, locality_code);
+CREATE INDEX outcomes_person ON outcomes(person_id);
+INSERT INTO contact_days (day) SELECT DISTINCT substr(starts_at, 1, 10) FROM sessions WHERE true;
+
+CREATE TRIGGER attendance_facts_insert AFTER INSERT ON attendance BEGIN
+    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
+END;
+CREATE TRIGGER attendance_facts_delete AFTER DELETE ON attendance BEGIN
+    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
+END;
+CREATE TRIGGER attendance_facts_update AFTER UPDATE ON attendance
+WHEN old.status IS NOT new.status OR old.quantity IS NOT new.quantity
+  OR old.session_id IS NOT new.session_id OR old.person_id IS NOT new.person_id BEGIN
+    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
+    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
+END;
+CREATE TRIGGER participants_facts_insert AFTER INSERT ON participants BEGIN
+    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
+END;
+CREATE TRIGGER participants_facts_delete AFTER DELETE ON participants BEGIN
+    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
+END;
+CREATE TRIGGER participants_facts_update AFTER UPDATE ON participants
+WHEN old.status IS NOT new.status OR old.load_status IS NOT new.load_status OR old.session_id IS NOT new.session_id BEGIN
+    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
+    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
+END;
+CREATE TRIGGER sessions_facts_insert AFTER INSERT ON sessions BEGIN
+    INSERT INTO contact_days (day) VALUES (substr(new.starts_at, 1, 10)) ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER sessions_facts_update AFTER UPDATE ON sessions
+WHEN old.starts_at IS NOT new.starts_at OR old.ends_at IS NOT new.ends_at OR old.block_code IS NOT new.block_code
+  OR old.service_id IS NOT new.service_id OR old.status IS NOT new.status OR old.capacity IS NOT new.capacity
+  OR old.booked_count IS NOT new.booked_count BEGIN
+    INSERT INTO contact_days (day) VALUES (substr(old.starts_at, 1, 10)), (substr(new.starts_at, 1, 10))
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+END;
+CREATE TRIGGER persons_facts_update AFTER UPDATE ON persons
+WHEN old.birth_date IS NOT new.birth_date OR old.stratum IS NOT new.stratum OR old.ethnicity IS NOT new.ethnicity
+  OR old.disability IS NOT new.disability OR old.migrant_status IS NOT new.migrant_status
+  OR old.is_caregiver IS NOT new.is_caregiver BEGIN
+    {_MARK_DAYS.format(source=_PERSON_DAYS.format(person="new.id"))}
+END;
+CREATE TRIGGER care_links_facts_insert AFTER INSERT ON care_links BEGIN
+    {_MARK_DAYS.format(source=_PERSON_DAYS.format(person="new.caregiver_id"))}
+END;
+CREATE TRIGGER care_links_facts_delete AFTER DELETE ON care_links BEGIN
+    {_MARK_DAYS.format(source=_PERSON_DAYS.format(person="old.caregiver_id"))}
+END;
+CREATE TRIGGER services_facts_update AFTER UPDATE ON services
+WHEN old.category IS NOT new.category OR old.care_hours_rule IS NOT new.care_hours_rule
+  OR old.hours_per_unit IS NOT new.hours_per_unit OR old.audience IS NOT new.audience OR old.kind IS NOT new.kind BEGIN
+    {_MARK_DAYS.format(source="FROM sessions s WHERE s.service_id = new.id")}
+END;
+CREATE TRIGGER blocks_facts_update AFTER UPDATE ON blocks WHEN old.locality_code IS NOT new.locality_code BEGIN
+    {_MARK_DAYS.format(source="FROM sessions s WHERE s.block_code = new.code")}
+END;
+"""
+    )

@@ -27,13 +27,7 @@ st.title(tr("impact.title"))
 def compute(path: str, filters: metrics.Filters) -> dict:
     """Aggregates only (no personal data), so one cache can serve every coordinator."""
     with database() as db:
-        return {
-            "now": metrics.headlines(db, filters),
-            "before": metrics.headlines(db, filters.previous()),
-            "monthly": metrics.monthly(db, filters),
-            "retention": metrics.retention(db, filters),
-            "breakdowns": {d: metrics.breakdown(db, filters, d) for d in metrics.DIMENSIONS},
-        }
+        return metrics.overview(db, filters)
 
 
 with database() as db:

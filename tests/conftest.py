@@ -2,7 +2,8 @@ import datetime as dt
 
 import pytest
 
-from caremgmt import auth
+from caremgmt import auth, demo_city
+from caremgmt.db import connect
 from caremgmt.setup import initialize
 
 TODAY = dt.date(2026, 11, 21)
@@ -108,3 +109,26 @@ def schedule_data(db, code="BACHILLERATO", **overrides) -> dict:
     }
     data.update(overrides)
     return data
+
+
+@pytest.fixture(scope="session")
+def programme(tmp_path_factory):
+    """A generated programme (demo --scale small), built once per test run."""
+    path = str(tmp_path_factory.mktemp("facts") / "small.db")
+    initialize(path).close()
+    db = connect(path)
+    demo_city.generate(db, "small")
+    db.close()
+    return path
+
+
+@pytest.fixture
+def city(programme, tmp_path):
+    """A private copy of the generated programme for each test."""
+    path = tmp_path / "copy.db"
+    source = connect(programme)
+    source.execute("VACUUM INTO ?", [str(path)])
+    source.close()
+    db = connect(str(path))
+    yield db
+    db.close()

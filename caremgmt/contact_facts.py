@@ -1,0 +1,190 @@
+"""Impact facts: per day, one packed row per attended contact and per session.
+
+The impact figures count distinct people over any period, by eight
+dimensions and four filters. SQLite computes a distinct count by sorting every
+contact in the period, once per figure, which took minutes at city scale. So
+each day's attended contacts are kept here as a packed array, already joined
+with everything the figures need (block, locality, category, age band on the
+day, the person's registry attributes and the care hours freed), with the
+day's sessions (capacity, places booked, waiting list, laundry loads). Reading
+a year is 365 rows of the table; numpy then counts in milliseconds.
+
+Kept correct on every write: triggers (migration 0006) mark a day stale in the
+writer's own transaction whenever anything it depends on changes (attendance,
+bookings, the session, the person, her care links, the service, the block). ``load``
+rebuilds the stale days of its period in one write transaction before it
+reads, so no figure is ever computed from outdated facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from sqlite_utils import Database
+
+from caremgmt import carehours, vocab
+from caremgmt.db import write_transaction
+from caremgmt.services import CATEGORIES
+
+# Coded columns hold an index into these tuples, plus one (0 = not recorded).
+CODES = {
+    "category": CATEGORIES,
+    "ethnicity": vocab.ETHNICITIES,
+    "disability": vocab.DISABILITIES,
+    "migrant_status": vocab.MIGRANT_STATUSES,
+}
+CONTACT = np.dtype([
+    ("person", "<i4"), ("block", "<i2"), ("locality", "i1"), ("category", "i1"), ("age_band", "i1"),
+    ("stratum", "i1"), ("ethnicity", "i1"), ("disability", "i1"), ("migrant_status", "i1"), ("caregiver", "i1"),
+    ("hours", "<f8"),
+])
+# One row per session: what the laundry and occupancy figures count.
+SESSION = np.dtype([
+    ("block", "<i2"), ("locality", "i1"), ("category", "i1"), ("kind", "i1"), ("scheduled", "i1"),
+    ("capacity", "<i2"), ("booked", "<i2"), ("waitlisted", "<i2"), ("collected", "<i2"), ("no_show", "<i2"),
+])
+KINDS = ("activity", "laundry")
+EPOCH = dt.date(1970, 1, 1)
+
+
+# Colombia's life-course stages (primera infancia ... vejez).
+AGE_BANDS = ((0, 5, "0-5"), (6, 11, "6-11"), (12, 17, "12-17"), (18, 28, "18-28"), (29, 59, "29-59"), (60, 200, "60+"))
+BAND_LABELS = tuple(label for _, _, label in AGE_BANDS)
+
+
+def age_band_sql(birth: str, on: str) -> str:
+    """Age band of someone born ``birth`` on the date ``on`` (SQL expressions):
+    the one definition the facts, the breakdowns and the exports share."""
+    age = (f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
+           f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))")
+    return "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
+
+
+def _code_sql(expression: str, values: tuple[str, ...]) -> str:
+    """SQL giving the value's index in ``values`` plus one, 0 when not recorded."""
+    return f"CASE {expression} " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(values, 1)) + " ELSE 0 END"
+
+
+_DAY = "s.starts_at >= :start_day AND s.starts_at < :next_day"
+_PLACE = f"b.rowid, coalesce(b.locality_code, 0), {_code_sql('v.category', CATEGORIES)}"
+
+
+def _day_contacts(db: Database, date: dt.date, params: dict) -> np.ndarray:
+    hours_sql, hours_params = carehours.items_query(start=date, end=date)
+    rows = db.execute(
+        f"SELECT a.person_id, {_PLACE}, {_code_sql(age_band_sql('p.birth_date', 's.starts_at'), BAND_LABELS)},"
+        f" coalesce(p.stratum, 0), {_code_sql('p.ethnicity', CODES['ethnicity'])},"
+        f" {_code_sql('p.disability', CODES['disability'])}, {_code_sql('p.migrant_status', CODES['migrant_status'])},"
+        " p.is_caregiver, coalesce(h.hours, 0)"
+        " FROM sessions s JOIN attendance a ON a.session_id = s.id AND a.status = 'present'"
+        " JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code"
+        f" JOIN persons p ON p.id = a.person_id LEFT JOIN ({hours_sql}) h ON h.attendance_id = a.id WHERE {_DAY}",
+        {**params, **hours_params},
+    ).fetchall()
+    return np.array(rows, dtype=CONTACT)
+
+
+def _day_sessions(db: Database, params: dict) -> np.ndarray:
+    counts = ", ".join(f"(SELECT count(*) FROM participants w WHERE w.session_id = s.id AND {condition})" for condition in (
+        "w.status = 'waitlisted'", "w.status = 'booked' AND w.load_status = 'collected'",
+        "w.status = 'booked' AND w.load_status = 'no_show'"))
+    rows = db.execute(
+        f"SELECT {_PLACE}, {_code_sql('v.kind', KINDS)}, s.status = 'scheduled', s.capacity, s.booked_count, {counts}"
+        f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {_DAY}",
+        params,
+    ).fetchall()
+    return np.array(rows, dtype=SESSION)
+
+
+def _block_index(db: Database) -> dict[int, str]:
+    return dict(db.execute("SELECT rowid, code FROM blocks").fetchall())
+
+
+def refresh(db: Database, start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Rebuild the stale days between start and end (inclusive; all when not
+    given) in one transaction. Returns how many days were rebuilt."""
+    bounds = ["stale = 1"]
+    params: list[str] = []
+    if start is not None:
+        bounds.append("day >= ?")
+        params.append(start.isoformat())
+    if end is not None:
+        bounds.append("day <= ?")
+        params.append(end.isoformat())
+    where = " AND ".join(bounds)
+    if not db.execute(f"SELECT 1 FROM contact_days WHERE {where} LIMIT 1", params).fetchone():
+        return 0
+    with write_transaction(db):
+        days = [d for (d,) in db.execute(f"SELECT day FROM contact_days WHERE {where} ORDER BY day", params)]
+        for day in days:
+            date = dt.date.fromisoformat(day)
+            bounds = {"start_day": day, "next_day": (date + dt.timedelta(days=1)).isoformat()}
+            db.execute("UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ?",
+                       [_day_contacts(db, date, bounds).tobytes(), _day_sessions(db, bounds).tobytes(), day])
+    return len(days)
+
+
+@dataclass(frozen=True)
+class Table:
+    """Packed rows in day order, with each row's day (days since 1970-01-01)."""
+
+    rows: np.ndarray
+    days: np.ndarray
+
+    def between(self, start: dt.date, end: dt.date) -> Table:
+        """The rows from start to end (inclusive): a view, as rows are in day order."""
+        first = int(np.searchsorted(self.days, np.int32(day_number(start)), side="left"))
+        last = int(np.searchsorted(self.days, np.int32(day_number(end)), side="right"))
+        return Table(self.rows[first:last], self.days[first:last])
+
+    def where(self, keep: np.ndarray) -> Table:
+        return Table(self.rows[keep], self.days[keep])
+
+    def months(self) -> np.ndarray:
+        """Each row's calendar month (datetime64[M])."""
+        return self.days.astype("datetime64[D]").astype("datetime64[M]")
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A period's attended contacts and sessions, with the codes to read them back."""
+
+    contacts: Table
+    sessions: Table
+    blocks: dict[int, str]
+
+    def decode(self, column: str, codes: np.ndarray) -> list:
+        if column == "block":
+            return [self.blocks.get(int(c)) for c in codes]
+        if column == "age_band":
+            return [BAND_LABELS[c - 1] if c else None for c in codes]
+        if column in CODES:
+            return [CODES[column][c - 1] if c else None for c in codes]
+        return [int(c) if c else None for c in codes]
+
+
+def day_number(day: dt.date) -> int:
+    return (day - EPOCH).days
+
+
+def load(db: Database, start: dt.date, end: dt.date) -> Facts:
+    """The attended contacts and the sessions between start and end (inclusive), fresh."""
+    refresh(db, start, end)
+    parts: dict[str, list] = {"facts": [], "sessions": [], "facts_days": [], "sessions_days": []}
+    for day, *blobs in db.execute(
+        "SELECT day, facts, sessions FROM contact_days WHERE day BETWEEN ? AND ? AND facts IS NOT NULL ORDER BY day",
+        [start.isoformat(), end.isoformat()],
+    ):
+        number = day_number(dt.date.fromisoformat(day))
+        for name, dtype, blob in (("facts", CONTACT, blobs[0]), ("sessions", SESSION, blobs[1])):
+            rows = np.frombuffer(blob, dtype=dtype)
+            parts[name].append(rows)
+            parts[f"{name}_days"].append(np.full(len(rows), number, dtype="<i4"))
+
+    def table(name: str, dtype: np.dtype) -> Table:
+        if not parts[name]:
+            return Table(np.empty(0, dtype=dtype), np.empty(0, dtype="<i4"))
+        return Table(np.concatenate(parts[name]), np.concatenate(parts[f"{name}_days"]))
+    return Facts(table("facts", CONTACT), table("sessions", SESSION), _block_index(db))
