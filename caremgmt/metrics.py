@@ -140,7 +140,7 @@ def _distinct(persons: np.ndarray, groups: np.ndarray | None = None) -> np.ndarr
         return np.zeros(1, dtype=np.int64)
     seen = np.zeros((int(groups.max()) + 1, int(persons.max()) + 1), dtype=bool)
     seen[groups, persons] = True
-    return seen.sum(axis=1)
+    return np.count_nonzero(seen, axis=1)
 
 
 def _served(contacts: Table) -> int:
@@ -220,12 +220,12 @@ def retention(db: Database, f: Filters, facts: Facts | None = None) -> dict[str,
     where, params = _person_where(f)
     period, bounds = registered_between(f)
     params.update(bounds)
-    registered = np.array([i for (i,) in db.execute(f"SELECT p.id FROM persons p WHERE {period}{where}", params)],
-                          dtype=np.int64)
+    ids = db.execute(f"SELECT group_concat(p.id) FROM persons p WHERE {period}{where}", params).fetchone()[0]
+    registered = np.array(ids.split(",") if ids else [], dtype=np.int64)  # one string: far faster than 150,000 rows
     since_start = facts.contacts.between(f.start, max(f.end, clock.today())).rows["person"]
     attended = np.bincount(since_start, minlength=int(registered.max(initial=0)) + 1)[registered]
-    outcome = _one(db, f"SELECT count(*) FROM persons p WHERE {period}{where}"
-                       " AND EXISTS (SELECT 1 FROM outcomes o WHERE o.person_id = p.id)", params)
+    outcome = _one(db, f"SELECT count(DISTINCT o.person_id) FROM outcomes o JOIN persons p ON p.id = o.person_id"
+                       f" WHERE {period}{where}", params)
     return dict(zip(RETENTION_STEPS, (len(registered), int((attended >= 1).sum()), int((attended >= 5).sum()), outcome),
                     strict=True))
 
@@ -276,14 +276,14 @@ def monthly(db: Database, f: Filters, facts: Facts | None = None) -> list[dict]:
             put(month, "people_served", int(served[i]))
             put(month, "contacts", int(counted[i]))
             put(month, "care_hours", round(float(hours[i]), 1))
-    pwhere, pparams = _person_where(f)
-    period, bounds = registered_between(f)
-    pparams.update(bounds)
-    for month, n in db.execute(
-        f"SELECT {LOCAL_MONTH.format(column='p.created_at')}, count(*) FROM persons p WHERE {period}{pwhere} GROUP BY 1",
-        pparams,
-    ):
-        put(month, "registrations", n)
+    month = dt.date(f.start.year, f.start.month, 1)
+    while month <= f.end:
+        following = (month + dt.timedelta(days=32)).replace(day=1)
+        part = replace(f, start=max(month, f.start), end=min(following - dt.timedelta(days=1), f.end))
+        registered = people_registered(db, part)  # one index range per month: no per-row date arithmetic
+        if registered:
+            put(month.isoformat()[:7], "registrations", registered)
+        month = following
     return [months[m] for m in sorted(months)]
 
 
