@@ -149,3 +149,21 @@ def test_a_write_marks_its_day_stale_in_the_same_transaction(city):
     # Saving the same status again changes nothing, so the day stays fresh.
     city.execute("UPDATE attendance SET status = status WHERE session_id = ?", [session])
     assert city.execute("SELECT stale FROM contact_days WHERE day = ?", [day]).fetchone()[0] == 0
+
+
+def test_bulk_load_refuses_overlapping_bookings_and_restores_the_rule(city):
+    from caremgmt import demo_city
+    person, session, other = city.execute(
+        "SELECT p.person_id, p.session_id, o.id FROM participants p JOIN sessions s ON s.id = p.session_id"
+        " JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
+        " JOIN sessions o ON o.block_code <> s.block_code AND o.starts_at = s.starts_at AND o.status = 'scheduled'"
+        " JOIN services ov ON ov.id = o.service_id AND ov.kind = 'activity'"
+        " WHERE p.status = 'booked' AND s.status = 'scheduled' AND o.booked_count < o.capacity LIMIT 1").fetchone()
+    with pytest.raises(RuntimeError, match=f"person {person}"):
+        with demo_city._overlap_checked_once(city):
+            city.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
+                         " VALUES (?, ?, 'booked', 'x', 'x')", [other, person])
+    city.execute("DELETE FROM participants WHERE session_id = ? AND person_id = ?", [other, person])
+    with pytest.raises(Exception, match="overlapping booking"):  # the per-row rule is back
+        city.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
+                     " VALUES (?, ?, 'booked', 'x', 'x')", [other, person])
