@@ -102,28 +102,34 @@ def _block_index(db: Database) -> dict[int, str]:
     return dict(db.execute("SELECT rowid, code FROM blocks").fetchall())
 
 
+REFRESH_DAYS = 31  # rebuilt per transaction, so writers wait at most a month's rebuild
+
+
+def _range(start: dt.date | None, end: dt.date | None) -> tuple[str, list[str]]:
+    bounds, params = ["stale = 1"], []
+    for condition, day in (("day >= ?", start), ("day <= ?", end)):
+        if day is not None:
+            bounds.append(condition)
+            params.append(day.isoformat())
+    return " AND ".join(bounds), params
+
+
 def refresh(db: Database, start: dt.date | None = None, end: dt.date | None = None) -> int:
     """Rebuild the stale days between start and end (inclusive; all when not
-    given) in one transaction. Returns how many days were rebuilt."""
-    bounds = ["stale = 1"]
-    params: list[str] = []
-    if start is not None:
-        bounds.append("day >= ?")
-        params.append(start.isoformat())
-    if end is not None:
-        bounds.append("day <= ?")
-        params.append(end.isoformat())
-    where = " AND ".join(bounds)
-    if not db.execute(f"SELECT 1 FROM contact_days WHERE {where} LIMIT 1", params).fetchone():
-        return 0
-    with write_transaction(db):
-        days = [d for (d,) in db.execute(f"SELECT day FROM contact_days WHERE {where} ORDER BY day", params)]
-        for day in days:
-            date = dt.date.fromisoformat(day)
-            bounds = {"start_day": day, "next_day": (date + dt.timedelta(days=1)).isoformat()}
-            db.execute("UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ?",
-                       [_day_contacts(db, date, bounds).tobytes(), _day_sessions(db, bounds).tobytes(), day])
-    return len(days)
+    given), a month of days per transaction. Returns how many were rebuilt."""
+    where, params = _range(start, end)
+    rebuilt = 0
+    while db.execute(f"SELECT 1 FROM contact_days WHERE {where} LIMIT 1", params).fetchone():
+        with write_transaction(db):
+            days = [d for (d,) in db.execute(
+                f"SELECT day FROM contact_days WHERE {where} ORDER BY day LIMIT {REFRESH_DAYS}", params)]
+            for day in days:
+                date = dt.date.fromisoformat(day)
+                bounds = {"start_day": day, "next_day": (date + dt.timedelta(days=1)).isoformat()}
+                db.execute("UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ?",
+                           [_day_contacts(db, date, bounds).tobytes(), _day_sessions(db, bounds).tobytes(), day])
+        rebuilt += len(days)
+    return rebuilt
 
 
 @dataclass(frozen=True)
@@ -171,17 +177,27 @@ def day_number(day: dt.date) -> int:
 
 def load(db: Database, start: dt.date, end: dt.date) -> Facts:
     """The attended contacts and the sessions between start and end (inclusive), fresh."""
-    refresh(db, start, end)
-    days, facts, sessions = [], [], []
-    for day, contacts_blob, sessions_blob in db.execute(
-        "SELECT day, facts, sessions FROM contact_days WHERE day BETWEEN ? AND ? AND facts IS NOT NULL ORDER BY day",
-        [start.isoformat(), end.isoformat()],
-    ):
-        days.append(day_number(dt.date.fromisoformat(day)))
-        facts.append(contacts_blob)
-        sessions.append(sessions_blob)
+    stale, params = _range(start, end)
+    while True:
+        refresh(db, start, end)
+        # Read in one snapshot in which no day of the period is stale: a write
+        # landing after the rebuild sends us round again, never to old facts.
+        db.execute("BEGIN")
+        try:
+            if db.execute(f"SELECT 1 FROM contact_days WHERE {stale} LIMIT 1", params).fetchone():
+                continue
+            rows = db.execute(
+                "SELECT day, facts, sessions FROM contact_days WHERE day BETWEEN ? AND ? AND facts IS NOT NULL ORDER BY day",
+                [start.isoformat(), end.isoformat()]).fetchall()
+            blocks = _block_index(db)
+            break
+        finally:
+            db.execute("ROLLBACK")
+    days = [day_number(dt.date.fromisoformat(day)) for day, _, _ in rows]
+    facts = [blob for _, blob, _ in rows]
+    sessions = [blob for _, _, blob in rows]
 
     def table(blobs: list[bytes], dtype: np.dtype) -> Table:
         rows = np.frombuffer(b"".join(blobs), dtype=dtype)  # one copy, then views
         return Table(rows, np.repeat(np.array(days, dtype="<i4"), [len(b) // dtype.itemsize for b in blobs]))
-    return Facts(table(facts, CONTACT), table(sessions, SESSION), _block_index(db))
+    return Facts(table(facts, CONTACT), table(sessions, SESSION), blocks)

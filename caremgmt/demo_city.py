@@ -12,6 +12,7 @@ user did anything.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import random
 import time
@@ -42,7 +43,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12),
-    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=14, laundry_share=0.5, loads_per_user=4.2,
+    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=13.5, laundry_share=0.5, loads_per_user=4.2,
                   cases=30_000, diplomas=2_000),
 }
 CHUNK = 50_000
@@ -257,6 +258,7 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
             " WHERE s.block_code = ? AND s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at", [block, now],
         ):
             sessions.setdefault(code, []).append([sid, starts, ends, capacity])
+        first_dates = {code: [s[1][:10] for s in rows] for code, rows in sessions.items()}  # for bisect
         by_day: dict[tuple[str, str], list] = {}
         for code in CARE_FOR_NEED.values():
             for session in sessions.get(code, []):
@@ -265,7 +267,7 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
             code = rng.choice(CAREGIVER_CODES)
             own = sessions.get(code, [])
             first_day = registered.isoformat()
-            begin = next((i for i, s in enumerate(own) if s[1] >= first_day), len(own))
+            begin = bisect.bisect_left(first_dates.get(code, []), first_day)
             visits = int(rng.expovariate(1 / spec.visits_per_caregiver)) + 1
             taken = 0
             for session in own[begin:]:
@@ -288,8 +290,8 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
                         care_status = status if rng.random() < 0.95 else "absent"
                         attendance.append((care[0], cared_id, care_status, clock.session_hours(care[1], care[2]) if care_status == "present" else 0, stamp))
             if dependants and rng.random() < spec.laundry_share:
-                counts["laundry_loads"] += _loads(rng, spec, sessions.get("LAVANDERIA", []), caregiver_id, first_day,
-                                                  participants, attendance, stamp)
+                counts["laundry_loads"] += _loads(rng, spec, sessions.get("LAVANDERIA", []), first_dates.get("LAVANDERIA", []),
+                                                  caregiver_id, first_day, participants, attendance, stamp)
             if len(attendance) >= CHUNK:
                 flush()
     flush()
@@ -300,10 +302,10 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
     return counts
 
 
-def _loads(rng, spec, slots, caregiver_id, first_day, participants, attendance, stamp) -> int:
+def _loads(rng, spec, slots, slot_dates, caregiver_id, first_day, participants, attendance, stamp) -> int:
     if not slots:
         return 0
-    start = next((i for i, s in enumerate(slots) if s[1] >= first_day), len(slots))
+    start = bisect.bisect_left(slot_dates, first_day)
     made, position = 0, start
     for _ in range(int(rng.expovariate(1 / spec.loads_per_user)) + 1):
         position += rng.randint(40, 120)  # about one load every week or two (~60 slots a week)

@@ -167,3 +167,26 @@ def test_bulk_load_refuses_overlapping_bookings_and_restores_the_rule(city):
     with pytest.raises(Exception, match="overlapping booking"):  # the per-row rule is back
         city.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
                      " VALUES (?, ?, 'booked', 'x', 'x')", [other, person])
+
+
+def test_a_write_between_the_rebuild_and_the_read_is_not_missed(city, monkeypatch):
+    from caremgmt.db import connect
+    f = year(city)
+    session, person = city.execute(
+        "SELECT a.session_id, a.person_id FROM attendance a JOIN sessions s ON s.id = a.session_id"
+        " WHERE a.status = 'present' AND s.starts_at >= ? LIMIT 1", [f.start.isoformat()]).fetchone()
+    rebuild = contact_facts.refresh
+
+    def rebuild_then_someone_writes(db, start=None, end=None):
+        rebuilt = rebuild(db, start, end)
+        if not monkeypatch_calls:
+            monkeypatch_calls.append(rebuilt)
+            desk = connect(city.execute("PRAGMA database_list").fetchone()[2])
+            desk.execute("UPDATE attendance SET status = 'absent' WHERE session_id = ? AND person_id = ?", [session, person])
+            desk.conn.commit()
+            desk.close()
+        return rebuilt
+    monkeypatch_calls: list[int] = []
+    before = metrics.service_contacts(city, f)
+    monkeypatch.setattr(contact_facts, "refresh", rebuild_then_someone_writes)
+    assert metrics.service_contacts(city, f) == before - 1 == oracle(city, f)["contacts"]
