@@ -87,7 +87,7 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
         lap("activity")
         counts.update(_cases(db, rng, spec, people, today))
         lap("cases")
-        counts["fact_days"] = contact_facts.refresh(db)
+        counts["fact_days"] = contact_facts.rebuild_all(db)
         lap("facts")
     finally:
         db.execute("PRAGMA synchronous = NORMAL")
