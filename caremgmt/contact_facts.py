@@ -19,15 +19,13 @@ reads, so no figure is ever computed from outdated facts.
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import multiprocessing
 from dataclasses import dataclass
 
 import numpy as np
 from sqlite_utils import Database
 
 from caremgmt import carehours, vocab
-from caremgmt.db import connect, write_transaction
+from caremgmt.db import write_transaction
 from caremgmt.services import CATEGORIES
 
 # Coded columns hold an index into these tuples, plus one (0 = not recorded).
@@ -90,9 +88,12 @@ def _day_contacts(db: Database, date: dt.date, params: dict) -> np.ndarray:
 
 
 def _day_sessions(db: Database, params: dict) -> np.ndarray:
-    counts = ", ".join(f"(SELECT count(*) FROM participants w WHERE w.session_id = s.id AND {condition})" for condition in (
-        "w.status = 'waitlisted'", "w.status = 'booked' AND w.load_status = 'collected'",
-        "w.status = 'booked' AND w.load_status = 'no_show'"))
+    def count(condition: str, kind: str | None = None) -> str:
+        # Only laundry slots have loads: skip reading every activity booking.
+        query = f"(SELECT count(*) FROM participants w WHERE w.session_id = s.id AND {condition})"
+        return f"CASE WHEN v.kind = '{kind}' THEN {query} ELSE 0 END" if kind else query
+    counts = ", ".join((count("w.status = 'waitlisted'"), count("w.status = 'booked' AND w.load_status = 'collected'", "laundry"),
+                        count("w.status = 'booked' AND w.load_status = 'no_show'", "laundry")))
     rows = db.execute(
         f"SELECT {_PLACE}, {_code_sql('v.kind', KINDS)}, s.status = 'scheduled', s.capacity, s.booked_count, {counts}"
         f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {_DAY}"
@@ -137,28 +138,6 @@ def _day_blobs(db: Database, day: str) -> tuple[bytes, bytes, str]:
     date = dt.date.fromisoformat(day)
     bounds = {"start_day": day, "next_day": (date + dt.timedelta(days=1)).isoformat()}
     return _day_contacts(db, date, bounds).tobytes(), _day_sessions(db, bounds).tobytes(), day
-
-
-def _days_blobs(path: str, days: list[str]) -> list[tuple[bytes, bytes, str]]:
-    db = connect(path)
-    try:
-        return [_day_blobs(db, day) for day in days]
-    finally:
-        db.close()
-
-
-def rebuild_all(db: Database, workers: int = 2) -> int:
-    """Rebuild every stale day, computing in parallel processes: for bulk
-    loads only, when nobody else is writing (a write landing while a day is
-    computed would be overwritten). Returns how many days were rebuilt."""
-    path = db.execute("PRAGMA database_list").fetchone()[2]
-    days = [d for (d,) in db.execute("SELECT day FROM contact_days WHERE stale = 1 ORDER BY day")]
-    chunks = [days[i:i + REFRESH_DAYS] for i in range(0, len(days), REFRESH_DAYS)]
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        for built in pool.imap(functools.partial(_days_blobs, path), chunks):
-            with write_transaction(db):
-                db.conn.executemany("UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ?", built)
-    return len(days)
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class Scale:
 
 SCALES = {
     "small": Scale(caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12),
-    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=13.5, laundry_share=0.5, loads_per_user=4.2,
+    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=13, laundry_share=0.5, loads_per_user=4.2,
                   cases=30_000, diplomas=2_000),
 }
 CHUNK = 50_000
@@ -87,7 +87,7 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
         lap("activity")
         counts.update(_cases(db, rng, spec, people, today))
         lap("cases")
-        counts["fact_days"] = contact_facts.rebuild_all(db)
+        counts["fact_days"] = contact_facts.refresh(db)
         lap("facts")
     finally:
         db.execute("PRAGMA synchronous = NORMAL")

@@ -418,9 +418,26 @@ _MARK_DAYS = """
 _PERSON_DAYS = "FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE a.person_id = {person}"
 
 
+def _session_row_triggers(table: str, columns: tuple[str, ...]) -> str:
+    """Triggers marking the session's day stale when a row of ``table`` is
+    added, removed, or changes one of ``columns``."""
+    day = "FROM sessions s WHERE s.id = {row}.session_id"
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+    return f"""
+CREATE TRIGGER {table}_facts_insert AFTER INSERT ON {table} BEGIN
+    {_MARK_DAYS.format(source=day.format(row="new"))}
+END;
+CREATE TRIGGER {table}_facts_delete AFTER DELETE ON {table} BEGIN
+    {_MARK_DAYS.format(source=day.format(row="old"))}
+END;
+CREATE TRIGGER {table}_facts_update AFTER UPDATE ON {table} WHEN {changed} BEGIN
+    {_MARK_DAYS.format(source=day.format(row="old"))}
+    {_MARK_DAYS.format(source=day.format(row="new"))}
+END;"""
+
+
 @migrations(name="0006_contact_facts")
 def contact_facts(db: Database) -> None:
-    session_day = "FROM sessions s WHERE s.id = {session}"
     db.executescript(
         f"""
 CREATE TABLE contact_days (
@@ -435,29 +452,8 @@ CREATE INDEX persons_created ON persons(created_at, home_block, locality_code);
 CREATE INDEX outcomes_person ON outcomes(person_id);
 INSERT INTO contact_days (day) SELECT DISTINCT substr(starts_at, 1, 10) FROM sessions WHERE true;
 
-CREATE TRIGGER attendance_facts_insert AFTER INSERT ON attendance BEGIN
-    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
-END;
-CREATE TRIGGER attendance_facts_delete AFTER DELETE ON attendance BEGIN
-    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
-END;
-CREATE TRIGGER attendance_facts_update AFTER UPDATE ON attendance
-WHEN old.status IS NOT new.status OR old.quantity IS NOT new.quantity
-  OR old.session_id IS NOT new.session_id OR old.person_id IS NOT new.person_id BEGIN
-    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
-    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
-END;
-CREATE TRIGGER participants_facts_insert AFTER INSERT ON participants BEGIN
-    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
-END;
-CREATE TRIGGER participants_facts_delete AFTER DELETE ON participants BEGIN
-    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
-END;
-CREATE TRIGGER participants_facts_update AFTER UPDATE ON participants
-WHEN old.status IS NOT new.status OR old.load_status IS NOT new.load_status OR old.session_id IS NOT new.session_id BEGIN
-    {_MARK_DAYS.format(source=session_day.format(session="old.session_id"))}
-    {_MARK_DAYS.format(source=session_day.format(session="new.session_id"))}
-END;
+{_session_row_triggers("attendance", ("status", "quantity", "session_id", "person_id"))}
+{_session_row_triggers("participants", ("status", "load_status", "session_id"))}
 CREATE TRIGGER sessions_facts_insert AFTER INSERT ON sessions BEGIN
     INSERT INTO contact_days (day) VALUES (substr(new.starts_at, 1, 10)) ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
 END;

@@ -190,11 +190,3 @@ def test_a_write_between_the_rebuild_and_the_read_is_not_missed(city, monkeypatc
     before = metrics.service_contacts(city, f)
     monkeypatch.setattr(contact_facts, "refresh", rebuild_then_someone_writes)
     assert metrics.service_contacts(city, f) == before - 1 == oracle(city, f)["contacts"]
-
-
-def test_the_parallel_bulk_rebuild_gives_the_same_facts_as_the_serial_one(city):
-    # The generated programme's facts were built by rebuild_all; rebuild them one by one.
-    bulk = city.execute("SELECT day, facts, sessions FROM contact_days ORDER BY day").fetchall()
-    city.execute("UPDATE contact_days SET stale = 1")
-    assert contact_facts.refresh(city) == len(bulk) > 300
-    assert city.execute("SELECT day, facts, sessions FROM contact_days ORDER BY day").fetchall() == bulk
