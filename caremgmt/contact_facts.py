@@ -81,7 +81,7 @@ def _day_contacts(db: Database, date: dt.date, params: dict) -> np.ndarray:
         " FROM sessions s JOIN attendance a ON a.session_id = s.id AND a.status = 'present'"
         " JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code"
         f" JOIN persons p ON p.id = a.person_id LEFT JOIN ({hours_sql}) h ON h.attendance_id = a.id"
-        f" WHERE {_DAY} ORDER BY a.id",
+        f" WHERE {_DAY}",  # no ORDER BY: it would turn the plan into a scan of all attendance
         {**params, **hours_params},
     ).fetchall()
     return np.array(rows, dtype=CONTACT)

@@ -4,10 +4,12 @@ Bogotá's size (600,000+ persons, 6 million attendances over four years,
 shape at a few thousand persons, for tests.
 
 Rows are generated block by block and written in chunks with executemany,
-so memory stays bounded. The schema's constraints and triggers (capacity,
-one booking per person and session, no overlapping bookings, FTS index)
-still run on every row. Synthetic bulk rows carry no audit entries: no
-user did anything.
+so memory stays bounded (a 500 MB page cache, the generated rows of one
+block). The schema's constraints and triggers (capacity, one booking per
+person and session, FTS index, impact facts) still run on every row; the
+no-overlap rule is checked once for the whole load instead (see
+``_overlap_checked_once``). The impact facts are built at the end. Synthetic
+bulk rows carry no audit entries: no user did anything.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def test_small_scale_data_set_and_benchmark_produce_every_figure(tmp_path):
     results = json.loads(out.read_text())
     for name in bench.TARGETS:
         assert results[name]["runs"] > 0 and results[name]["p95_ms"] >= results[name]["median_ms"] > 0, name
-    for page in ("page_search", "page_day", "page_impact"):
+    for page in ("page_search", "page_day", "page_impact", "page_impact_cold"):
         assert results[page]["errors"] == [], page
     assert results["find_by_name"]["found_share"] > 0.9
     assert results["export_contacts"]["rows"] > 10_000 and results["export_contacts"]["peak_mb"] > 0
