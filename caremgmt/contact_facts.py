@@ -190,7 +190,9 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
         refresh(db, start, end)
         # Read in one snapshot in which no day of the period is stale: a write
         # landing after the rebuild sends us round again, never to old facts.
-        db.execute("BEGIN")
+        own = not db.conn.in_transaction  # inside a caller's transaction, its snapshot holds
+        if own:
+            db.execute("BEGIN")
         try:
             if db.execute(f"SELECT 1 FROM contact_days WHERE {stale} LIMIT 1", params).fetchone():
                 continue
@@ -200,7 +202,8 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
             blocks = _block_index(db)
             break
         finally:
-            db.execute("ROLLBACK")
+            if own:
+                db.execute("ROLLBACK")
     days = [day_number(dt.date.fromisoformat(day)) for day, _, _ in rows]
     facts = [blob for _, blob, _ in rows]
     sessions = [blob for _, _, blob in rows]

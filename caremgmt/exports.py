@@ -226,6 +226,7 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     bands = [label for _, _, label in AGE_BANDS] + [""]
     edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]] + [AGE_BANDS[-1][1] + 1])
     status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(_ATTENDANCE_STATUSES)) + " END"
+    outer = db.conn.in_transaction
     db.execute("CREATE TEMP TABLE IF NOT EXISTS export_people (id INTEGER PRIMARY KEY)")
     db.execute("CREATE TEMP TABLE IF NOT EXISTS export_sessions (id INTEGER PRIMARY KEY)")
     try:
@@ -251,6 +252,8 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     finally:
         db.execute("DROP TABLE temp.export_people")
         db.execute("DROP TABLE temp.export_sessions")
+        if db.conn.in_transaction and not outer:
+            db.conn.commit()  # the implicit transaction of the temporary tables, nothing else
 
 
 def _contact_tail(key: int, quantities: np.ndarray, bands: list[str], encoded: Callable[[tuple], str]) -> str:
