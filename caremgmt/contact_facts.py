@@ -11,9 +11,10 @@ a year is 365 rows of the table; numpy then counts in milliseconds.
 
 Kept correct on every write: triggers (migration 0006) mark a day stale in the
 writer's own transaction whenever anything it depends on changes (attendance,
-bookings, the session, the person, her care links, the service, the block). ``load``
-rebuilds the stale days of its period in one write transaction before it
-reads, so no figure is ever computed from outdated facts.
+bookings, the session, the person, her care links, the service, the block).
+``load`` rebuilds the stale days of its period (a month of days per write
+transaction), then reads them in one snapshot in which none is stale, so no
+figure is ever computed from outdated facts.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ BAND_LABELS = tuple(label for _, _, label in AGE_BANDS)
 
 def age_band_sql(birth: str, on: str) -> str:
     """Age band of someone born ``birth`` on the date ``on`` (SQL expressions):
-    the one definition the facts, the breakdowns and the exports share."""
+    the one definition the facts, the breakdowns and the exports share (the
+    contacts export applies AGE_BANDS column-wise; a test holds it to this SQL)."""
     age = (f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
            f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))")
     return "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
@@ -96,8 +98,7 @@ def _day_sessions(db: Database, params: dict) -> np.ndarray:
                         count("w.status = 'booked' AND w.load_status = 'no_show'", "laundry")))
     rows = db.execute(
         f"SELECT {_PLACE}, {_code_sql('v.kind', KINDS)}, s.status = 'scheduled', s.capacity, s.booked_count, {counts}"
-        f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {_DAY}"
-        " ORDER BY s.id",
+        f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {_DAY}",
         params,
     ).fetchall()
     return np.array(rows, dtype=SESSION)

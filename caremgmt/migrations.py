@@ -418,11 +418,15 @@ _MARK_DAYS = """
 _PERSON_DAYS = "FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE a.person_id = {person}"
 
 
+def _changed(*columns: str) -> str:
+    """Trigger condition: an UPDATE that really changes one of ``columns``."""
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+
+
 def _session_row_triggers(table: str, columns: tuple[str, ...]) -> str:
     """Triggers marking the session's day stale when a row of ``table`` is
     added, removed, or changes one of ``columns``."""
     day = "FROM sessions s WHERE s.id = {row}.session_id"
-    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
     return f"""
 CREATE TRIGGER {table}_facts_insert AFTER INSERT ON {table} BEGIN
     {_MARK_DAYS.format(source=day.format(row="new"))}
@@ -430,7 +434,7 @@ END;
 CREATE TRIGGER {table}_facts_delete AFTER DELETE ON {table} BEGIN
     {_MARK_DAYS.format(source=day.format(row="old"))}
 END;
-CREATE TRIGGER {table}_facts_update AFTER UPDATE ON {table} WHEN {changed} BEGIN
+CREATE TRIGGER {table}_facts_update AFTER UPDATE ON {table} WHEN {_changed(*columns)} BEGIN
     {_MARK_DAYS.format(source=day.format(row="old"))}
     {_MARK_DAYS.format(source=day.format(row="new"))}
 END;"""
@@ -458,16 +462,12 @@ CREATE TRIGGER sessions_facts_insert AFTER INSERT ON sessions BEGIN
     INSERT INTO contact_days (day) VALUES (substr(new.starts_at, 1, 10)) ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER sessions_facts_update AFTER UPDATE ON sessions
-WHEN old.starts_at IS NOT new.starts_at OR old.ends_at IS NOT new.ends_at OR old.block_code IS NOT new.block_code
-  OR old.service_id IS NOT new.service_id OR old.status IS NOT new.status OR old.capacity IS NOT new.capacity
-  OR old.booked_count IS NOT new.booked_count BEGIN
+WHEN {_changed("starts_at", "ends_at", "block_code", "service_id", "status", "capacity", "booked_count")} BEGIN
     INSERT INTO contact_days (day) VALUES (substr(old.starts_at, 1, 10)), (substr(new.starts_at, 1, 10))
     ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
 END;
 CREATE TRIGGER persons_facts_update AFTER UPDATE ON persons
-WHEN old.birth_date IS NOT new.birth_date OR old.stratum IS NOT new.stratum OR old.ethnicity IS NOT new.ethnicity
-  OR old.disability IS NOT new.disability OR old.migrant_status IS NOT new.migrant_status
-  OR old.is_caregiver IS NOT new.is_caregiver BEGIN
+WHEN {_changed("birth_date", "stratum", "ethnicity", "disability", "migrant_status", "is_caregiver")} BEGIN
     {_MARK_DAYS.format(source=_PERSON_DAYS.format(person="new.id"))}
 END;
 CREATE TRIGGER care_links_facts_insert AFTER INSERT ON care_links BEGIN
@@ -477,11 +477,10 @@ CREATE TRIGGER care_links_facts_delete AFTER DELETE ON care_links BEGIN
     {_MARK_DAYS.format(source=_PERSON_DAYS.format(person="old.caregiver_id"))}
 END;
 CREATE TRIGGER services_facts_update AFTER UPDATE ON services
-WHEN old.category IS NOT new.category OR old.care_hours_rule IS NOT new.care_hours_rule
-  OR old.hours_per_unit IS NOT new.hours_per_unit OR old.audience IS NOT new.audience OR old.kind IS NOT new.kind BEGIN
+WHEN {_changed("category", "care_hours_rule", "hours_per_unit", "audience", "kind")} BEGIN
     {_MARK_DAYS.format(source="FROM sessions s WHERE s.service_id = new.id")}
 END;
-CREATE TRIGGER blocks_facts_update AFTER UPDATE ON blocks WHEN old.locality_code IS NOT new.locality_code BEGIN
+CREATE TRIGGER blocks_facts_update AFTER UPDATE ON blocks WHEN {_changed("locality_code")} BEGIN
     {_MARK_DAYS.format(source="FROM sessions s WHERE s.block_code = new.code")}
 END;
 """
