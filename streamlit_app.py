@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from caremgmt import auth
-from caremgmt.db import db_path
-from caremgmt.i18n import LANGUAGES, t
+from caremgmt.core import actor
+
+from caremgmt.core import auth
+from caremgmt.core.db import db_path
+from caremgmt.core.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
 from pages.ui import database, language, tr, user
 
@@ -15,33 +17,33 @@ ensure_initialized(db_path())
 # (file, catalogue key of its title, icon, permission needed or None for all).
 SECTIONS = (
     ("nav.section.desk", (
-        ("pages/home.py", "nav.home", ":material/home:", None),
-        ("pages/search.py", "nav.search", ":material/search:", "person.read"),
-        ("pages/register.py", "nav.register", ":material/person_add:", "person.write"),
-        ("pages/person.py", "nav.person", ":material/badge:", "person.read"),
+        ("pages/desk/home.py", "nav.home", ":material/home:", None),
+        ("pages/desk/search.py", "nav.search", ":material/search:", "person.read"),
+        ("pages/desk/register.py", "nav.register", ":material/person_add:", "person.write"),
+        ("pages/desk/person.py", "nav.person", ":material/badge:", "person.read"),
     )),
     ("nav.section.activities", (
-        ("pages/day.py", "nav.day", ":material/today:", "schedule.read"),
-        ("pages/book.py", "nav.book", ":material/event_available:", "booking.write"),
-        ("pages/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
-        ("pages/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
+        ("pages/activities/day.py", "nav.day", ":material/today:", "schedule.read"),
+        ("pages/activities/book.py", "nav.book", ":material/event_available:", "booking.write"),
+        ("pages/activities/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
+        ("pages/activities/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
     )),
     ("nav.section.cases", (
-        ("pages/case.py", "nav.case", ":material/folder_shared:", "case.read"),
-        ("pages/achievements.py", "nav.achievements", ":material/school:", "case.read"),
-        ("pages/caseload.py", "nav.caseload", ":material/assignment_ind:", "case.read"),
+        ("pages/cases/case.py", "nav.case", ":material/folder_shared:", "case.read"),
+        ("pages/cases/achievements.py", "nav.achievements", ":material/school:", "case.read"),
+        ("pages/cases/caseload.py", "nav.caseload", ":material/assignment_ind:", "case.read"),
     )),
     ("nav.section.impact", (
-        ("pages/impact.py", "nav.impact", ":material/insights:", "impact.read"),
-        ("pages/exports.py", "nav.exports", ":material/download:", "export.run"),
-        ("pages/dictionary.py", "nav.dictionary", ":material/menu_book:", "export.run"),
+        ("pages/impact/impact.py", "nav.impact", ":material/insights:", "impact.read"),
+        ("pages/impact/exports.py", "nav.exports", ":material/download:", "export.run"),
+        ("pages/impact/dictionary.py", "nav.dictionary", ":material/menu_book:", "export.run"),
     )),
     ("nav.section.admin", (
-        ("pages/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
-        ("pages/services.py", "nav.services", ":material/category:", "service.manage"),
-        ("pages/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
-        ("pages/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
-        ("pages/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
+        ("pages/admin/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
+        ("pages/admin/services.py", "nav.services", ":material/category:", "service.manage"),
+        ("pages/admin/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
+        ("pages/admin/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
+        ("pages/admin/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
     )),
 )
 
@@ -64,7 +66,7 @@ def _language_picker() -> None:
     st.rerun()
 
 
-def _sidebar(current: auth.User) -> None:
+def _sidebar(current: actor.User) -> None:
     st.sidebar.markdown(f"**{current.username}** · {tr('role.' + current.role)}")
     if current.block_code:
         st.sidebar.caption(tr("common.block_code", code=current.block_code))
@@ -85,13 +87,13 @@ _language_picker()
 if current is None:
     with database() as db:
         first_run = not auth.has_users(db)
-    entry = "pages/setup.py" if first_run else "pages/login.py"
+    entry = "pages/access/setup.py" if first_run else "pages/access/login.py"
     navigation = st.navigation([st.Page(entry, title=tr("nav.setup" if first_run else "nav.login"))], position="hidden")
 else:
     _sidebar(current)
     sections = {
         tr(section): [
-            st.Page(path, title=tr(title), icon=icon, default=(path == "pages/home.py"))
+            st.Page(path, title=tr(title), icon=icon, default=(path == "pages/desk/home.py"))
             for path, title, icon, permission in pages
             if permission is None or auth.allowed(current, permission)
         ]

@@ -1,3 +1,3 @@
-from caremgmt.cli import main
+from caremgmt.tools.cli import main
 
 raise SystemExit(main())

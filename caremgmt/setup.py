@@ -2,8 +2,10 @@
 
 from sqlite_utils import Database
 
-from caremgmt import institutions, reference, services
-from caremgmt.db import connect
+from caremgmt.casework import institutions
+from caremgmt.core import reference
+from caremgmt.scheduling import catalogue
+from caremgmt.core.db import connect
 
 _initialized: set[str] = set()
 
@@ -12,7 +14,7 @@ def initialize(path: str | None = None) -> Database:
     """Open the database, migrate it and load seed_data/ (idempotent)."""
     db = connect(path)
     reference.load_seed(db)
-    services.load_seed(db)
+    catalogue.load_seed(db)
     institutions.load_seed(db)
     return db
 

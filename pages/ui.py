@@ -9,16 +9,16 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from caremgmt import vocab
-from caremgmt.auth import User
-from caremgmt.clock import today
-from caremgmt.db import connect
-from caremgmt.errors import CareError, ValidationError
-from caremgmt.i18n import DEFAULT_LANGUAGE, t
-from caremgmt.validation import age_on, format_phone
+from caremgmt.registry import vocab
+from caremgmt.core.actor import User
+from caremgmt.core.clock import today
+from caremgmt.core.db import connect
+from caremgmt.core.errors import CareError, ValidationError
+from caremgmt.core.i18n import DEFAULT_LANGUAGE, t
+from caremgmt.registry.validation import age_on, format_phone
 
-PERSON_PAGE = "pages/person.py"
-SEARCH_PAGE = "pages/search.py"
+PERSON_PAGE = "pages/desk/person.py"
+SEARCH_PAGE = "pages/desk/search.py"
 
 
 def user() -> User | None:
@@ -262,7 +262,7 @@ def block_picker(blocks: list[dict], key: str) -> str | None:
 
 def open_session(session_id: int) -> None:
     st.session_state["session_id"] = session_id
-    st.switch_page("pages/roster.py")
+    st.switch_page("pages/activities/roster.py")
 
 
 def page_header(title_key: str, flash_key: str, *, needs_person: bool = True) -> int | None:

@@ -2,12 +2,14 @@ import datetime as dt
 
 import pytest
 
-from caremgmt import auth, demo_city
-from caremgmt.db import connect
+from caremgmt.casework import outcomes
+from caremgmt.core import auth
+from caremgmt.core.db import connect
+from caremgmt.registry import persons
+from caremgmt.scheduling import attendance, booking, laundry, timetable
 from caremgmt.setup import initialize
-
-TODAY = dt.date(2026, 11, 21)
-
+from caremgmt.tools import demo_city
+from tests.factories import NOW, RESEARCH_CONSENT, TODAY, caregiver_data, child_data, schedule_data
 
 @pytest.fixture
 def db_file(tmp_path, monkeypatch):
@@ -38,56 +40,10 @@ def evaluator(db, admin):
     return auth.create_user(db, admin, "evaluadora", "eval-password-1", "evaluator")
 
 
-def caregiver_data(**overrides) -> dict:
-    data = {
-        "doc_type": "CC",
-        "doc_number": "1.023.456.789",
-        "first_names": "María José",
-        "last_names": "Rodríguez Peña",
-        "birth_date": "1985-03-14",
-        "sex": "F",
-        "gender_identity": "female",
-        "phone": "300 123 4567",
-        "locality_code": 7,
-        "neighbourhood": "Bosa Centro",
-        "stratum": 2,
-        "ethnicity": "none",
-        "disability": "none",
-        "migrant_status": "colombian",
-        "education_level": "secondary_incomplete",
-        "care_hours_per_day": 10,
-        "registration_channel": "front_desk",
-        "home_block": "BOSA",
-    }
-    data.update(overrides)
-    return data
-
-
-def child_data(**overrides) -> dict:
-    data = {
-        "first_names": "Santiago",
-        "last_names": "Rodríguez Peña",
-        "birth_date": "2023-06-01",
-        "sex": "M",
-        "doc_type": "RC",
-        "doc_number": "1029384756",
-        "relationship": "child",
-        "care_need": "child_under_6",
-    }
-    data.update(overrides)
-    return data
-
-
-CONSENT = {"registration": True, "reminders": True, "research": False}
-
-
-NOW = dt.datetime(2026, 11, 21, 10, 0)  # a Saturday in Bogotá
-
-
 @pytest.fixture
 def clock_at(monkeypatch):
     """Set Bogotá's wall clock: clock_at(datetime). Starts at NOW."""
-    from caremgmt import clock
+    from caremgmt.core import clock
 
     def set_time(moment: dt.datetime) -> None:
         monkeypatch.setattr(clock, "now_local", lambda: moment)
@@ -95,20 +51,6 @@ def clock_at(monkeypatch):
 
     set_time(NOW)
     return set_time
-
-
-def service_id(db, code: str) -> int:
-    return db.execute("SELECT id FROM services WHERE code = ?", [code]).fetchone()[0]
-
-
-def schedule_data(db, code="BACHILLERATO", **overrides) -> dict:
-    data = {
-        "service_id": service_id(db, code), "block_code": "BOSA", "room": "Aula 1", "facilitator": "Prof. Gómez",
-        "weekdays": [0, 2], "start_time": "08:00", "end_time": "11:00",
-        "start_date": "2026-11-23", "end_date": "2026-12-31", "capacity": 2,
-    }
-    data.update(overrides)
-    return data
 
 
 @pytest.fixture(scope="session")
@@ -132,3 +74,47 @@ def city(programme, tmp_path):
     db = connect(str(path))
     yield db
     db.close()
+
+
+@pytest.fixture
+def january(db, admin, frontdesk, clock_at):
+    """January 2026. Ana (BOSA) and her son Leo; Bea (KENNEDY), no dependants.
+    Wednesdays 7, 14, 21 and 28 Jan: a 3-hour class 08-11 and childcare 07:30-11:30 at BOSA;
+    Tuesday 13 Jan: a 2-hour class at KENNEDY; laundry at BOSA on 6 and 7 Jan."""
+    clock_at(dt.datetime(2026, 1, 2, 9, 0))
+    ana = persons.register_caregiver(db, frontdesk, caregiver_data(), [child_data(birth_date="2023-06-01")], RESEARCH_CONSENT, today=TODAY)
+    leo = persons.get_person(db, frontdesk, ana)["cares_for"][0]["id"]
+    bea = persons.register_caregiver(
+        db, frontdesk, caregiver_data(doc_number="41555666", first_names="Beatriz", last_names="Suárez Ríos",
+                                      birth_date="1950-02-02", phone="", home_block="KENNEDY", locality_code=8),
+        [], RESEARCH_CONSENT, today=TODAY)
+    db.execute("UPDATE persons SET created_at = '2026-01-02T15:00:00+00:00'")
+    jan = {"start_date": "2026-01-07", "end_date": "2026-01-28"}
+    timetable.create_schedule(db, admin, schedule_data(db, weekdays=[2], capacity=4, **jan))
+    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", weekdays=[2], start_time="07:30", end_time="11:30", capacity=10, **jan))
+    timetable.create_schedule(db, admin, schedule_data(db, "RESPIRO", weekdays=[1], block_code="KENNEDY", start_time="14:00",
+                                                        end_time="16:00", capacity=10, start_date="2026-01-13", end_date="2026-01-13"))
+    timetable.create_schedule(db, admin, schedule_data(db, "LAVANDERIA", weekdays=[1, 2], start_time="08:00", end_time="09:00",
+                                                        slot_minutes=60, capacity=3, start_date="2026-01-06", end_date="2026-01-07"))
+    by_code = {}
+    for sid, code in db.execute("SELECT s.id, v.code FROM sessions s JOIN services v ON v.id = s.service_id ORDER BY s.starts_at"):
+        by_code.setdefault(code, []).append(sid)
+    classes, care = by_code["BACHILLERATO"], by_code["INFANCIA"]
+    for cls, kid in zip(classes, care, strict=True):
+        booking.book(db, frontdesk, cls, ana, care={leo: kid})
+    booking.book(db, frontdesk, by_code["RESPIRO"][0], bea)
+    wash1 = laundry.book_load(db, frontdesk, by_code["LAVANDERIA"][0], ana)
+    wash2 = laundry.book_load(db, frontdesk, by_code["LAVANDERIA"][1], ana)
+    clock_at(dt.datetime(2026, 1, 31, 18, 0))
+    # Ana attends the class on 7, 14 and 21 Jan (absent on 28); Leo is in care on 7 and 14 only.
+    for cls, status in zip(classes, ["present", "present", "present", "absent"], strict=True):
+        attendance.save_roster(db, frontdesk, cls, {ana: status})
+    for kid, status in zip(care, ["present", "present", "absent", "absent"], strict=True):
+        attendance.save_roster(db, frontdesk, kid, {leo: status})
+    attendance.save_roster(db, frontdesk, by_code["RESPIRO"][0], {bea: "present"})
+    for state in ("dropped_off", "ready", "collected"):
+        laundry.advance(db, frontdesk, wash1.participant_id, state)
+    laundry.advance(db, frontdesk, wash2.participant_id, "no_show")
+    outcomes.record_outcome(db, frontdesk, ana, {"kind": "secondary_diploma", "achieved_on": "2026-01-20", "institution": "IED Bosa"})
+    outcomes.record_outcome(db, frontdesk, bea, {"kind": "job", "achieved_on": "2026-01-25"})
+    return {"ana": ana, "leo": leo, "bea": bea}

@@ -1,0 +1,98 @@
+"""The one place that opens database connections and applies migrations.
+
+Every caller gets its own connection (one per operation or per Streamlit
+script run); nothing here keeps a connection shared between sessions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from caremgmt.core.migrations import migrations
+
+DEFAULT_DB_PATH = "data/caremgmt.db"
+BUSY_TIMEOUT_MS = 10_000
+
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def db_path() -> str:
+    """Database path: $CAREMGMT_DB, or data/caremgmt.db."""
+    return os.environ.get("CAREMGMT_DB") or DEFAULT_DB_PATH
+
+
+def connect(path: str | None = None) -> Database:
+    """Open a new connection with the project's pragmas, migrating on first use.
+
+    ``check_same_thread`` is off because Streamlit may run one session's
+    script on different threads; the connection is still never shared
+    between sessions.
+    """
+    path = path or db_path()
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = Database(conn)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if path != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+    _migrate_once(db, path)
+    return db
+
+
+def _migrate_once(db: Database, path: str) -> None:
+    key = os.path.abspath(path) if path != ":memory:" else None
+    if key in _migrated:
+        return
+    with _migrate_lock:
+        # One IMMEDIATE transaction: two processes starting on a new file
+        # take turns, and the second finds nothing pending.
+        with write_transaction(db):
+            migrations.apply(db)
+        if key:
+            _migrated.add(key)
+
+
+BEGIN_ATTEMPTS = 3
+
+
+def _begin_immediate(db: Database) -> None:
+    """Take the write lock. SQLite's busy handler is not fair: under a queue of
+    writers one can wait out the whole timeout. Nothing has been done yet when
+    BEGIN fails, so trying again is safe; the desk sees a wait, not an error."""
+    for attempt in range(BEGIN_ATTEMPTS):
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or attempt == BEGIN_ATTEMPTS - 1:
+                raise
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """One atomic write: BEGIN IMMEDIATE takes the write lock up front, so a
+    check made inside the transaction still holds when the write lands."""
+    if db.conn.in_transaction:
+        # Nested call: the outer transaction already holds the lock.
+        with db.atomic():
+            yield db
+        return
+    _begin_immediate(db)
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        db.execute("COMMIT")

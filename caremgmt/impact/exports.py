@@ -1,0 +1,413 @@
+"""De-identified CSV exports for evaluators, from the same definitions the
+impact pages use (caremgmt.impact.metrics).
+
+What makes them safe:
+- no name, document, phone, address, note or other free text, ever;
+- each person appears as a pseudonym: an HMAC-SHA256 of her id under a
+  per-deployment secret ($CAREMGMT_EXPORT_SECRET, or one generated once and
+  kept in the database), stable across exports, not reversible without it;
+- microdata only for people with an active consent to research use (people
+  cared for: through a caregiver's); the aggregate metrics count everyone;
+- birth year instead of birth date, locality instead of address; where a
+  combination of quasi-identifiers is shared by fewer than K persons it is
+  generalised (decade, grouped categories), and if still rare, the whole row
+  is suppressed but for the pseudonym;
+- aggregate counts under 5 are suppressed, with complementary suppression so
+  a total cannot give them away;
+- no cell starts with a character a spreadsheet would run as a formula.
+
+Every export is written to the audit log; rows stream to the file, so memory
+stays bounded however large the export.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import hmac
+import io
+import itertools
+import json
+import os
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlite_utils import Database
+
+from caremgmt.core import audit
+from caremgmt.core import clock
+from caremgmt.impact import metrics
+from caremgmt.core.actor import User
+from caremgmt.core.auth import require
+from caremgmt.impact.contact_facts import AGE_BANDS
+from caremgmt.core.db import write_transaction
+from caremgmt.core.errors import ValidationError
+from caremgmt.core.i18n import Message, t
+
+KINDS = ("persons", "contacts", "laundry", "outcomes", "referrals", "metrics")
+SEPARATORS = {"comma": ",", "semicolon": ";"}
+K_ANONYMITY = 5
+SMALL_CELL = 5
+SUPPRESSED = "<5"
+EARLIEST = dt.date(2000, 1, 1)
+BATCH = 10_000  # rows written at a time
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    dictionary: Path
+    rows: int
+
+
+def safe_cell(value: object) -> object:
+    """Neutralise text a spreadsheet would evaluate (=, +, -, @, tab, CR first)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return "" if value is None else value
+
+
+def _secret(db: Database) -> bytes:
+    from_env = os.environ.get("CAREMGMT_EXPORT_SECRET")
+    if from_env:
+        return from_env.encode()
+    row = db.execute("SELECT value FROM settings WHERE key = 'export_secret'").fetchone()
+    if row:
+        return row[0].encode()
+    with write_transaction(db):
+        db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('export_secret', ?)", [secrets.token_hex(32)])
+    return db.execute("SELECT value FROM settings WHERE key = 'export_secret'").fetchone()[0].encode()
+
+
+def pseudonym(secret: bytes | hmac.HMAC, person_id: int) -> str:
+    """The person's pseudonym. ``secret`` may also be an HMAC already keyed
+    with it: copying one is faster when making hundreds of thousands."""
+    keyed_hmac = secret.copy() if isinstance(secret, hmac.HMAC) else hmac.new(secret, digestmod=hashlib.sha256)
+    keyed_hmac.update(b"person:%d" % person_id)
+    return keyed_hmac.hexdigest()[:20]
+
+
+# --- row sources -----------------------------------------------------------
+# Each yields plain tuples in the order of COLUMNS[kind]; ``pid`` stands for the
+# pseudonym, filled in while writing.
+
+COLUMNS = {
+    "persons": ("person_pid", "is_caregiver", "registration_month", "birth_year", "sex", "gender_identity",
+                "locality_code", "stratum", "ethnicity", "disability", "migrant_status", "education_level",
+                "care_hours_per_day", "registration_channel", "home_block", "people_cared_for", "caregivers"),
+    "contacts": ("person_pid", "session_date", "block", "locality_code", "service_code", "category", "audience",
+                 "status", "quantity", "walk_in", "age_band", "is_caregiver"),
+    "laundry": ("person_pid", "slot_date", "block", "locality_code", "load_status"),
+    # No person-level place here: it is in the persons export, where rare combinations are suppressed.
+    "outcomes": ("person_pid", "kind", "achieved_month", "hours", "from_enrolment"),
+    "referrals": ("person_pid", "target", "institution_code", "sector", "service_code", "programme", "status",
+                  "sent_month", "days_to_accept", "days_to_close", "overdue", "case_priority"),
+    "metrics": ("period_from", "period_to", "dimension", "value", "people_served", "service_contacts", "amount"),
+}
+
+
+# Microdata only for people who agreed to research use (people cared for:
+# through a caregiver's consent); the aggregate metrics count everyone.
+RESEARCH_CONSENTING = (
+    "SELECT c.person_id FROM consents c WHERE c.purpose = 'research' AND c.withdrawn_at IS NULL"
+    " UNION SELECT l.cared_id FROM care_links l JOIN consents c ON c.person_id = l.caregiver_id"
+    " AND c.purpose = 'research' AND c.withdrawn_at IS NULL"
+)
+RESEARCH_CONSENT = "{p} IN (" + RESEARCH_CONSENTING + ")"
+
+
+def _where(f: metrics.Filters, date_column: str, block_column: str | None, person: str | None) -> tuple[str, dict]:
+    """Period, block and (for ``person``, when given) research consent."""
+    where = [f"{date_column} >= :start", f"{date_column} < :end_excl"]
+    if person:
+        where.append(RESEARCH_CONSENT.format(p=person))
+    params = {"start": f.start.isoformat(), "end_excl": (f.end + dt.timedelta(days=1)).isoformat()}
+    if f.block_code and block_column:
+        where.append(f"{block_column} = :block")
+        params["block"] = f.block_code
+    return " AND ".join(where), params
+
+
+def _decade(year: int | None) -> str:
+    return f"{year // 10 * 10}-{year // 10 * 10 + 9}" if year else ""
+
+
+def _coarse(row: tuple) -> tuple:
+    """Level-1 generalisation of the quasi-identifiers (birth year, sex, locality,
+    ethnicity, disability, migrant status): decade and grouped categories."""
+    year, sex, locality, ethnicity, disability, migrant = row
+    return (_decade(year), sex, locality, "none" if ethnicity in (None, "none") else "other",
+            "none" if disability in (None, "none") else "any", migrant if migrant in (None, "colombian") else "migrant")
+
+
+def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
+    where, params = _where(f, "p.created_at", "p.home_block", "p.id")
+    period, bounds = metrics.registered_between(f)
+    where = where.replace("p.created_at >= :start AND p.created_at < :end_excl", period)
+    params.update(bounds)
+    qi = ("CAST(substr(p.birth_date, 1, 4) AS INTEGER), p.sex, p.locality_code, p.ethnicity, p.disability,"
+          " p.migrant_status")
+    exact = Counter({tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {qi}, count(*) FROM persons p WHERE {where} GROUP BY {qi}", params)})
+    coarse: Counter = Counter()
+    for key, n in exact.items():
+        coarse[_coarse(key)] += n
+    for row in db.execute(
+        f"SELECT p.id, p.is_caregiver, {metrics.LOCAL_MONTH.format(column='p.created_at')}, {qi}, p.gender_identity, p.stratum,"
+        " p.education_level, p.care_hours_per_day, p.registration_channel, p.home_block,"
+        " (SELECT count(*) FROM care_links l WHERE l.caregiver_id = p.id),"
+        " (SELECT count(*) FROM care_links l WHERE l.cared_id = p.id)"
+        f" FROM persons p WHERE {where} ORDER BY p.id",
+        params,
+    ):
+        pid, caregiver, month, *key = row[:9]
+        gender, stratum, education, hours, channel, block, cared, carers = row[9:]
+        key = tuple(key)
+        if exact[key] >= K_ANONYMITY:
+            year, sex, locality, ethnicity, disability, migrant = key
+        elif coarse[_coarse(key)] >= K_ANONYMITY:
+            year, sex, locality, ethnicity, disability, migrant = _coarse(key)
+        else:
+            # Still rare: nothing about her but her pseudonym and role survives,
+            # so no other column can single her out either.
+            yield (pid, caregiver, *("*",) * 15)
+            continue
+        yield (pid, caregiver, month, year, sex, gender, locality, stratum, ethnicity, disability, migrant, education,
+               hours, channel, block, cared, carers)
+
+
+def _int_table(db: Database, table_name: str, sql: str, params: dict | None = None, width: int = 1) -> np.ndarray:
+    """Rows of integers (first column: an id of ``table_name``) as an array indexed by that id, read in slices."""
+    size = int(db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table_name}").fetchone()[0])
+    table = np.zeros((size, width), dtype=np.int64)
+    cursor = db.execute(sql, params or {})
+    while rows := cursor.fetchmany(100_000):
+        block = np.array(rows, dtype=np.int64)
+        table[block[:, 0]] = block[:, 1:]
+    return table
+
+
+_ATTENDANCE_STATUSES = ("present", "excused", "absent")
+
+
+def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -> Iterator[tuple[str, int]]:
+    """Every attendance in the period, as encoded CSV text a batch at a time.
+    The largest export by far (millions of rows), so it is built column-wise:
+    attendance is read in stored order without joins, and each row's session,
+    person, age band and pseudonym come from arrays made once; the text of
+    each session's columns and of each combination of the last five columns is
+    encoded once by the csv module and reused."""
+    def encoded(values: tuple) -> str:
+        return _encode([values], delimiter)[:-2]  # without the line end
+
+    person = _int_table(db, "persons", "SELECT id, CAST(substr(birth_date, 1, 4) AS INTEGER), CAST(substr(birth_date, 6, 2)"
+                            " || substr(birth_date, 9, 2) AS INTEGER), is_caregiver FROM persons", width=3)
+    pids = np.empty(len(person), dtype=object)
+    keyed = hmac.new(secret, digestmod=hashlib.sha256)
+    for (pid,) in db.execute(RESEARCH_CONSENTING):
+        pids[pid] = pseudonym(keyed, pid) + delimiter
+    where, params = _where(f, "s.starts_at", "s.block_code", None)
+    session = _int_table(db, "sessions", "SELECT s.id, CAST(substr(s.starts_at, 1, 4) AS INTEGER), CAST(substr(s.starts_at, 6, 2)"
+                             " || substr(s.starts_at, 9, 2) AS INTEGER), 1 FROM sessions s"
+                             f" WHERE {where}", params, width=3)  # year, month-day (MMDD), in scope
+    texts = np.empty(len(session), dtype=object)
+    shared: dict[tuple, str] = {}
+    for sid, day, *place in db.execute(
+        "SELECT s.id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, v.code, v.category, v.audience"
+        f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {where}",
+        params,
+    ):
+        key = tuple(place)
+        if key not in shared:
+            shared[key] = encoded(tuple(safe_cell(v) for v in key)) + delimiter
+        texts[sid] = day + delimiter + shared[key]
+    bands = [label for _, _, label in AGE_BANDS] + [""]
+    edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]] + [AGE_BANDS[-1][1] + 1])
+    status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(_ATTENDANCE_STATUSES)) + " END"
+    outer = db.conn.in_transaction
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS export_people (id INTEGER PRIMARY KEY)")
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS export_sessions (id INTEGER PRIMARY KEY)")
+    try:
+        db.conn.executemany("INSERT INTO temp.export_people VALUES (?)", ((int(i),) for i in np.flatnonzero(pids != None)))  # noqa: E711
+        db.conn.executemany("INSERT INTO temp.export_sessions VALUES (?)", ((int(i),) for i in np.flatnonzero(session[:, 2])))
+        cursor = db.execute(
+            f"SELECT person_id, session_id, {status_sql} * 2 + walk_in, quantity FROM attendance"
+            # "+" keeps SQLite on the table in stored order rather than an index and a sort.
+            " WHERE +person_id IN temp.export_people AND +session_id IN temp.export_sessions ORDER BY id")
+        while batch := cursor.fetchmany(BATCH):
+            rows = np.array(batch, dtype=np.float64)
+            who, at = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
+            age = session[at, 0] - person[who, 0] - (session[at, 1] < person[who, 1])
+            band = np.where(age < 0, len(bands) - 1, np.searchsorted(edges, age, side="right"))
+            quantities, quantity = np.unique(rows[:, 3], return_inverse=True)
+            # The last five columns take few distinct values: encode each combination once.
+            key = ((quantity.ravel() * 6 + rows[:, 2].astype(np.int64)) * len(bands) + band) * 2 + person[who, 2]
+            distinct, index = np.unique(key, return_inverse=True)
+            tails = np.array([_contact_tail(k, quantities, bands, encoded) for k in distinct.tolist()], dtype=object)
+            pieces = np.empty(3 * len(who), dtype=object)  # one join, no string per row in between
+            pieces[0::3], pieces[1::3], pieces[2::3] = pids[who], texts[at], tails[index.ravel()]
+            yield "".join(pieces.tolist()), len(who)
+    finally:
+        db.execute("DROP TABLE temp.export_people")
+        db.execute("DROP TABLE temp.export_sessions")
+        if db.conn.in_transaction and not outer:
+            db.conn.commit()  # the implicit transaction of the temporary tables, nothing else
+
+
+def _contact_tail(key: int, quantities: np.ndarray, bands: list[str], encoded: Callable[[tuple], str]) -> str:
+    """The encoded last five columns of a contact from its key:
+    ((quantity index * 6 + status * 2 + walk_in) * len(bands) + band) * 2 + is_caregiver."""
+    rest, caregiver = divmod(key, 2)
+    rest, band = divmod(rest, len(bands))
+    quantity, status_walk_in = divmod(rest, 6)
+    status, walk_in = divmod(status_walk_in, 2)
+    return encoded((_ATTENDANCE_STATUSES[status], float(quantities[quantity]), walk_in, bands[band], caregiver)) + "\r\n"
+
+
+def _encode(rows: Iterable[tuple], delimiter: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows(rows)
+    return buffer.getvalue()
+
+
+def _laundry(db: Database, f: metrics.Filters) -> Iterator[tuple]:
+    where, params = _where(f, "s.starts_at", "s.block_code", "pa.person_id")
+    yield from db.execute(
+        "SELECT pa.person_id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, pa.load_status"
+        " FROM participants pa JOIN sessions s ON s.id = pa.session_id JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
+        f" JOIN blocks b ON b.code = s.block_code WHERE pa.status = 'booked' AND {where} ORDER BY pa.id",
+        params,
+    )
+
+
+def _outcomes(db: Database, f: metrics.Filters) -> Iterator[tuple]:
+    where, params = _where(f, "o.achieved_on", "p.home_block", "o.person_id")
+    yield from db.execute(
+        "SELECT o.person_id, o.kind, substr(o.achieved_on, 1, 7), o.hours, o.enrolment_id IS NOT NULL"
+        f" FROM outcomes o JOIN persons p ON p.id = o.person_id WHERE {where} ORDER BY o.id",
+        params,
+    )
+
+
+def _referrals(db: Database, f: metrics.Filters) -> Iterator[tuple]:
+    where, params = _where(f, "r.sent_on", "c.block_code", "r.person_id")
+    params["today"] = clock.today().isoformat()
+    yield from db.execute(
+        "SELECT r.person_id, r.target, i.code, i.sector, v.code, e.programme, r.status, substr(r.sent_on, 1, 7),"
+        " CAST(julianday(r.accepted_on) - julianday(r.sent_on) AS INTEGER),"
+        " CAST(julianday(r.closed_on) - julianday(r.sent_on) AS INTEGER),"
+        " r.status IN ('sent', 'accepted') AND r.due_on < :today, c.priority"
+        " FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN institutions i ON i.id = r.institution_id"
+        " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"
+        f" WHERE {where} ORDER BY r.id",
+        params,
+    )
+
+
+def suppress(counts: list[int | None]) -> list[object]:
+    """Small-cell suppression of one group of counts that add up to a shown
+    total: 1 to 4 become '<5'; if only one cell would be hidden, the next
+    smallest is hidden too, so the total cannot reveal it."""
+    shown: list[object] = list(counts)
+    small = [i for i, n in enumerate(counts) if n is not None and 0 < n < SMALL_CELL]
+    for i in small:
+        shown[i] = SUPPRESSED
+    if len(small) == 1:
+        others = sorted((n, i) for i, n in enumerate(counts) if n and i not in small)
+        if others:
+            shown[others[0][1]] = SUPPRESSED
+    return shown
+
+
+def _small(count: int) -> object:
+    """A count on its own (no group to protect): hidden when 1 to 4."""
+    return SUPPRESSED if 0 < count < SMALL_CELL else count
+
+
+def metric_rows(db: Database, f: metrics.Filters) -> list[tuple]:
+    """The aggregate table: totals, headline figures, and every breakdown the
+    impact page charts, with suppression applied within each breakdown."""
+    period = (f.start.isoformat(), f.end.isoformat())
+    facts = metrics.facts_for(db, f)
+    head = metrics.headlines(db, f, facts)
+    rows = [(*period, "all", "total", _small(head["people_served"]), _small(head["service_contacts"]), "")]
+    counted = ("people_registered", "people_registered_cumulative", "people_served", "service_contacts",
+               "active_caregivers", "laundry_loads", "diplomas", "other_outcomes", "waitlist")
+    for name in metrics.HEADLINES:
+        rows.append((*period, "headline", name, "", "", _small(head[name]) if name in counted else head[name]))
+    for dimension in metrics.DIMENSIONS:
+        groups = metrics.breakdown(db, f, dimension, facts)
+        served = suppress([g["people_served"] for g in groups])
+        contacts = suppress([g["contacts"] for g in groups])
+        rows += [(*period, dimension, "" if g["value"] is None else g["value"], s, c, "")
+                 for g, s, c in zip(groups, served, contacts, strict=True)]
+    return rows
+
+
+_SOURCES: dict[str, Callable[[Database, metrics.Filters], Iterable[tuple]]] = {
+    "persons": _persons, "laundry": _laundry, "outcomes": _outcomes, "referrals": _referrals,
+}
+
+
+def _chunks(db: Database, kind: str, f: metrics.Filters, secret: bytes, delimiter: str) -> Iterator[tuple[str, int]]:
+    """The export's rows, pseudonymised, formula-safe and encoded, a batch at a time."""
+    if kind == "contacts":
+        yield from _contacts(db, f, secret, delimiter)
+        return
+    if kind == "metrics":
+        rows = [tuple(safe_cell(v) for v in row) for row in metric_rows(db, f)]
+        yield _encode(rows, delimiter), len(rows)
+        return
+    source = iter(_SOURCES[kind](db, f))
+    while batch := list(itertools.islice(source, BATCH)):
+        yield _encode([(pseudonym(secret, row[0]), *(safe_cell(v) for v in row[1:])) for row in batch], delimiter), len(batch)
+
+
+def dictionary_rows(kind: str) -> list[tuple[str, str, str]]:
+    return [(column, t(f"export.{kind}.{column}", "es"), t(f"export.{kind}.{column}", "en")) for column in COLUMNS[kind]]
+
+
+def export(
+    db: Database, actor: User, kind: str, out: str | Path, *, start: dt.date | None = None, end: dt.date | None = None,
+    block_code: str | None = None, separator: str = "comma", progress: Callable[[int], None] | None = None,
+) -> ExportResult:
+    """Write one de-identified export and its data dictionary next to it."""
+    require(actor, "export.run")
+    errors = {}
+    if kind not in KINDS:
+        errors["kind"] = Message("error.invalid_choice")
+    if separator not in SEPARATORS:
+        errors["separator"] = Message("error.invalid_choice")
+    if errors:
+        raise ValidationError(errors)
+    f = metrics.validate(db, metrics.Filters(start or EARLIEST, end or clock.today(), block_code=block_code))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    secret = _secret(db)
+    delimiter = SEPARATORS[separator]
+    rows = 0
+    with open(out, "w", encoding="utf-8", newline="") as handle:
+        handle.write(_encode([COLUMNS[kind]], delimiter))
+        for text, count in _chunks(db, kind, f, secret, delimiter):
+            handle.write(text)
+            rows += count
+            if progress:
+                progress(rows)
+    dictionary = out.with_name(out.stem + ".dictionary.csv")
+    with open(dictionary, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(("column", "descripcion", "description"))
+        writer.writerows([[safe_cell(v) for v in r] for r in dictionary_rows(kind)])
+    if progress:
+        progress(rows)
+    with write_transaction(db):
+        audit.record(db, actor, "export", "export", kind, detail=json.dumps({
+            "kind": kind, "from": f.start.isoformat(), "to": f.end.isoformat(), "block": block_code,
+            "separator": separator, "rows": rows,
+        }))
+    return ExportResult(out, dictionary, rows)

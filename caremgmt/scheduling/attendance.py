@@ -1,0 +1,99 @@
+"""Attendance (the 'delivery' of a session): one row per person per session,
+the service contact every impact figure counts.
+
+Saving a roster upserts every row in one transaction, so saving twice does
+not double count.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+from caremgmt.core import audit
+from caremgmt.core import clock
+from caremgmt.core.actor import User
+from caremgmt.core.auth import require
+from caremgmt.core.db import write_transaction
+from caremgmt.core.errors import NotFound, ValidationError
+from caremgmt.core.i18n import Message
+from caremgmt.scheduling.timetable import get_session
+
+STATUSES = ("present", "excused", "absent")
+ABSENCE_FLAG = 3  # consecutive absences that flag a person for follow-up
+
+
+def roster(db: Database, actor: User, session_id: int) -> list[dict]:
+    """Everyone booked (and anyone already recorded), with the status to show:
+    what was recorded, else present by default."""
+    require(actor, "attendance.write")
+    get_session(db, session_id)
+    return list(db.query(
+        "SELECT p.id AS person_id, p.first_names || ' ' || p.last_names AS full_name, p.doc_type, p.doc_number,"
+        " coalesce(a.status, 'present') AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
+        " FROM persons p"
+        " LEFT JOIN attendance a ON a.person_id = p.id AND a.session_id = :s"
+        " WHERE p.id IN (SELECT person_id FROM participants WHERE session_id = :s AND status = 'booked'"
+        "                UNION SELECT person_id FROM attendance WHERE session_id = :s)"
+        " ORDER BY p.last_names, p.first_names",
+        {"s": session_id},
+    ))
+
+
+def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, str], walk_ins: list[int] = ()) -> int:
+    """Record attendance for a session: ``statuses`` maps person id to present /
+    excused / absent; ``walk_ins`` are people present without a booking.
+    Returns how many rows were written (inserted or changed)."""
+    require(actor, "attendance.write")
+    if any(status not in STATUSES for status in statuses.values()):
+        raise ValidationError({"status": Message("error.invalid_choice")})
+    rows = {int(pid): (status, 0) for pid, status in statuses.items()}
+    for pid in walk_ins:
+        rows[int(pid)] = ("present", 1)
+    now, written = clock.now_iso(), 0
+    with write_transaction(db):
+        session = get_session(db, session_id)
+        if session["status"] != "scheduled":
+            raise ValidationError({"session": Message("error.session_cancelled")})
+        if session["starts_at"][:10] > clock.today().isoformat():
+            raise ValidationError({"session": Message("error.session_future")})
+        if session["kind"] == "laundry":
+            raise ValidationError({"session": Message("error.use_laundry_page")})
+        hours = clock.session_hours(session["starts_at"], session["ends_at"])
+        for person_id, (status, walk_in) in rows.items():
+            if not db["persons"].count_where("id = ?", [person_id]):
+                raise NotFound("person")
+            before = db.execute(
+                "SELECT status FROM attendance WHERE session_id = ? AND person_id = ?", [session_id, person_id]
+            ).fetchone()
+            if before and before[0] == status:
+                continue
+            db.execute(
+                "INSERT INTO attendance (session_id, person_id, status, quantity, walk_in, recorded_at, recorded_by)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET"
+                " status = excluded.status, quantity = excluded.quantity, recorded_at = excluded.recorded_at,"
+                " recorded_by = excluded.recorded_by",
+                [session_id, person_id, status, hours if status == "present" else 0, walk_in, now, actor.id],
+            )
+            audit.record(db, actor, "update" if before else "create", "attendance", session_id, person_id=person_id,
+                         old={"status": before[0]} if before else None, new={"status": status, "walk_in": walk_in})
+            written += 1
+    return written
+
+
+def summary(db: Database, actor: User, person_id: int) -> dict:
+    """Counts by status, the latest records, and the consecutive-absence flag."""
+    require(actor, "person.read")
+    counts = {status: 0 for status in STATUSES}
+    for status, n in db.execute("SELECT status, count(*) FROM attendance WHERE person_id = ? GROUP BY status", [person_id]):
+        counts[status] = n
+    recent = list(db.query(
+        "SELECT a.status, s.starts_at, v.name_es, v.name_en FROM attendance a JOIN sessions s ON s.id = a.session_id"
+        " JOIN services v ON v.id = s.service_id WHERE a.person_id = ? ORDER BY s.starts_at DESC LIMIT 10",
+        [person_id],
+    ))
+    streak = 0
+    for row in recent:
+        if row["status"] != "absent":
+            break
+        streak += 1
+    return {"counts": counts, "recent": recent, "absence_streak": streak, "flagged": streak >= ABSENCE_FLAG}

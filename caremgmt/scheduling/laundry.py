@@ -1,0 +1,127 @@
+"""Community laundry: drop-off slots are sessions of a laundry service (their
+capacity is the loads the block can take); a load is a participant whose
+``load_status`` goes booked -> dropped_off -> ready -> collected, or no_show.
+A collected load is recorded as attendance with quantity 1 (one load washed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlite_utils import Database
+
+from caremgmt.core import audit
+from caremgmt.core import clock
+from caremgmt.core.actor import User
+from caremgmt.core.auth import require
+from caremgmt.scheduling.booking import Booking, BookingRefused, book_one
+from caremgmt.core.db import write_transaction
+from caremgmt.core.errors import NotFound, ValidationError
+from caremgmt.core.i18n import Message
+from caremgmt.scheduling.timetable import get_session
+from caremgmt.registry.validation import age_on
+
+ELIGIBLE_NEEDS = ("child_under_6", "older_person", "disability")
+DEFAULT_WEEKLY_LIMIT = 2
+TRANSITIONS = {
+    "booked": ("dropped_off", "no_show"),
+    "dropped_off": ("ready",),
+    "ready": ("collected",),
+    "collected": (),
+    "no_show": (),
+}
+
+
+def weekly_limit(db: Database) -> int:
+    row = db.execute("SELECT value FROM settings WHERE key = 'laundry_weekly_limit'").fetchone()
+    return int(row[0]) if row else DEFAULT_WEEKLY_LIMIT
+
+
+def set_weekly_limit(db: Database, actor: User, limit: int) -> None:
+    require(actor, "schedule.manage")
+    if not 1 <= int(limit) <= 14:
+        raise ValidationError({"limit": Message("error.out_of_range", {"low": 1, "high": 14})})
+    with write_transaction(db):
+        old = weekly_limit(db)
+        db.execute("INSERT INTO settings (key, value) VALUES ('laundry_weekly_limit', ?)"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(int(limit))])
+        audit.record(db, actor, "update", "setting", "laundry_weekly_limit", old={"value": old}, new={"value": int(limit)})
+
+
+def is_eligible(db: Database, person_id: int, day: dt.date) -> bool:
+    """She cares for a child under 6 (on ``day``), an older person or a person with disability."""
+    for need, birth in db.execute(
+        "SELECT l.care_need, p.birth_date FROM care_links l JOIN persons p ON p.id = l.cared_id WHERE l.caregiver_id = ?",
+        [person_id],
+    ):
+        if need == "child_under_6":
+            if age_on(dt.date.fromisoformat(birth), day) < 6:
+                return True
+        elif need in ELIGIBLE_NEEDS:
+            return True
+    return False
+
+
+def book_load(db: Database, actor: User, session_id: int, person_id: int) -> Booking:
+    """Book one load in a drop-off slot; refused when not eligible, full or over the weekly limit."""
+    require(actor, "booking.write")
+    with write_transaction(db):
+        session = get_session(db, session_id)
+        if session["kind"] != "laundry":
+            raise BookingRefused(Message("error.not_laundry"))
+        day = dt.date.fromisoformat(session["starts_at"][:10])
+        if not is_eligible(db, person_id, day):
+            raise BookingRefused(Message("error.laundry_not_eligible"))
+        monday = day - dt.timedelta(days=day.weekday())
+        used = db.execute(
+            "SELECT count(*) FROM participants p JOIN sessions s ON s.id = p.session_id"
+            " JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
+            " WHERE p.person_id = ? AND p.status = 'booked' AND p.load_status <> 'no_show'"
+            " AND s.starts_at >= ? AND s.starts_at < ?",
+            [person_id, monday.isoformat(), (monday + dt.timedelta(days=7)).isoformat()],
+        ).fetchone()[0]
+        limit = weekly_limit(db)
+        if used >= limit:
+            raise BookingRefused(Message("error.laundry_limit", {"limit": limit}))
+        return book_one(db, actor, session_id, person_id, waitlist=False, extra={"load_status": "booked"},
+                        until_end=True)
+
+
+def advance(db: Database, actor: User, participant_id: int, new_status: str) -> None:
+    """Move a load to its next state; collected and no-show are recorded as attendance."""
+    require(actor, "attendance.write")
+    with write_transaction(db):
+        row = db.execute(
+            "SELECT session_id, person_id, load_status, status FROM participants WHERE id = ?", [participant_id]
+        ).fetchone()
+        if not row or row[2] is None:
+            raise NotFound("load")
+        session_id, person_id, current, status = row
+        if status != "booked" or new_status not in TRANSITIONS[current]:
+            raise ValidationError({"load_status": Message("error.load_transition")})
+        now = clock.now_iso()
+        db.execute("UPDATE participants SET load_status = ?, changed_at = ? WHERE id = ?", [new_status, now, participant_id])
+        if new_status in ("collected", "no_show"):
+            db.execute(
+                "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at, recorded_by)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET status = excluded.status,"
+                " quantity = excluded.quantity",
+                [session_id, person_id, "present" if new_status == "collected" else "absent",
+                 1 if new_status == "collected" else 0, now, actor.id],
+            )
+        audit.record(db, actor, "update", "laundry_load", participant_id, person_id=person_id,
+                     old={"load_status": current}, new={"load_status": new_status})
+
+
+def queue(db: Database, actor: User, block_code: str, day: dt.date) -> list[dict]:
+    """The day's loads at a block, in slot order."""
+    require(actor, "schedule.read")
+    return list(db.query(
+        "SELECT p.id AS participant_id, p.load_status, s.starts_at, s.ends_at, per.id AS person_id,"
+        " per.first_names || ' ' || per.last_names AS full_name, per.phone"
+        " FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
+        " JOIN persons per ON per.id = p.person_id"
+        " WHERE s.block_code = ? AND v.kind = 'laundry' AND p.status = 'booked' AND s.starts_at >= ? AND s.starts_at < ?"
+        " ORDER BY s.starts_at, p.id",
+        [block_code, day.isoformat(), (day + dt.timedelta(days=1)).isoformat()],
+    ))

@@ -1,0 +1,61 @@
+"""Evaluators' exports: de-identified CSVs with their data dictionary."""
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from caremgmt.impact import exports
+from caremgmt.core import reference
+from caremgmt.core.clock import today
+from caremgmt.core.errors import CareError
+from pages.ui import database, labeller, show_error, tr, user
+
+current = user()
+st.title(tr("exports.title"))
+st.write(tr("exports.intro"))
+st.caption(tr("exports.command_line"))
+with database() as db:
+    blocks = {b["code"]: b["name"] for b in reference.blocks(db, include_closed=True)}
+
+col1, col2 = st.columns(2)
+kind = col1.selectbox(tr("exports.kind"), exports.KINDS, key="export_kind",
+                      format_func=labeller(exports.KINDS, lambda k: tr(f"export.kind.{k}")))
+separator = col2.radio(tr("exports.separator"), tuple(exports.SEPARATORS), horizontal=True, key="export_separator",
+                       format_func=labeller(exports.SEPARATORS, lambda s: tr(f"exports.separator.{s}")))
+col1, col2, col3 = st.columns(3)
+start = col1.date_input(tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key="export_from")
+end = col2.date_input(tr("impact.to"), today(), format="DD/MM/YYYY", key="export_to")
+block = col3.selectbox(tr("field.block_code"), [None, *blocks], key="export_block",
+                       format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]))
+
+if st.button(tr("exports.run"), type="primary", key="export_run"):
+    previous = st.session_state.pop("export_result", None)
+    if previous is not None:  # one export kept per session: the last one
+        shutil.rmtree(previous.path.parent, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix="caremgmt-export-"))
+    status = st.empty()  # rows written so far: the total is not known in advance
+    with database() as db:
+        try:
+            result = exports.export(
+                db, current, kind, folder / f"{kind}_{start:%Y%m%d}_{end:%Y%m%d}.csv", start=start, end=end,
+                block_code=block, separator=separator,
+                progress=lambda n: status.info(tr("exports.progress", rows=n)),
+            )
+        except CareError as e:
+            status.empty()
+            show_error(e)
+        else:
+            status.empty()
+            st.session_state["export_result"] = result
+
+result = st.session_state.get("export_result")
+if result is not None and result.path.exists():
+    st.success(tr("exports.ready", name=result.path.name, rows=result.rows))
+    col1, col2 = st.columns(2)
+    col1.download_button(tr("exports.download"), result.path.read_bytes, result.path.name, "text/csv",
+                         key="export_download", on_click="ignore", type="primary")
+    col2.download_button(tr("exports.download_dictionary"), result.dictionary.read_bytes, result.dictionary.name,
+                         "text/csv", key="export_dictionary", on_click="ignore")

@@ -1,0 +1,291 @@
+"""End to end in a real browser: log in, register a caregiver with her child,
+find her again by typing her name without accents."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from tests.browser.browser import CHROMIUM_FLAGS, ROOT, chromium_path, start_streamlit
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    db_path = os.environ.get("CAREMGMT_DB") or str(tmp_path / "browser.db")
+    env = {**os.environ, "CAREMGMT_DB": db_path, "CAREMGMT_PASSWORD": "clave-de-prueba-1"}
+    subprocess.run(
+        [sys.executable, "-m", "caremgmt", "user", "add", "recepcion", "--role", "frontdesk", "--block", "KENNEDY"],
+        env=env, check=True, cwd=ROOT, capture_output=True,
+    )
+    process, url = start_streamlit(db_path, tmp_path / "streamlit.log")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def page(app_url):
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-CO")
+        context.set_default_timeout(20_000)
+        tab = context.new_page()
+        tab.goto(app_url)
+        yield tab
+        ARTIFACTS.mkdir(exist_ok=True)
+        tab.screenshot(path=str(ARTIFACTS / "last-browser-test.png"), full_page=True)
+        browser.close()
+
+
+def choose(page, label: str, option: str, nth: int = 0) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
+    box = page.get_by_label(label, exact=True).nth(nth)
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def nav(page, name: str) -> None:
+    """Follow the sidebar's navigation link ``name``."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
+
+
+def type_date(page, label: str, digits: str, nth: int = 0) -> None:
+    """Type a date (DDMMYYYY digits) into the segmented date field labelled ``label``."""
+    page.get_by_label(label, exact=True).nth(nth).get_by_role("spinbutton").first.click()
+    page.keyboard.type(digits)
+    page.keyboard.press("Tab")
+
+
+def test_login_register_with_child_and_find_without_accents(app_db, page):
+    page.get_by_label("Usuario").fill("recepcion")
+    page.get_by_label("Contraseña").fill("clave-de-prueba-1")
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_text("Hola, recepcion")).to_be_visible()
+
+    nav(page, "Registrar cuidadora")
+    expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
+    page.get_by_label("Número de personas que cuida").fill("1")
+    page.get_by_label("Número de personas que cuida").press("Enter")
+    expect(page.get_by_text("Persona cuidada 1")).to_be_visible()
+
+    choose(page, "Tipo de documento *", "CC – Cédula de ciudadanía")
+    page.get_by_label("Número de documento *").fill("1.012.345.678")
+    page.get_by_label("Nombres *").first.fill("Ángela María")
+    page.get_by_label("Apellidos *").first.fill("Muñoz Ibáñez")
+    type_date(page, "Fecha de nacimiento *", "17051988")
+    choose(page, "Sexo *", "Mujer")
+    page.get_by_label("Celular").fill("310 456 7890")
+    choose(page, "Localidad *", "08 Kennedy")
+    choose(page, "Manzana de referencia *", "Manzana del Cuidado Kennedy")
+
+    page.get_by_label("Nombres *").nth(1).fill("Emilia")
+    page.get_by_label("Apellidos *").nth(1).fill("Muñoz Ibáñez")
+    type_date(page, "Fecha de nacimiento *", "03022024", nth=1)
+    choose(page, "Parentesco *", "Hija o hijo")
+    choose(page, "Tipo de cuidado que requiere *", "Niña o niño menor de 6 años")
+    page.get_by_text("Registro y tratamiento de datos personales *").click()
+    page.get_by_role("button", name="Registrar", exact=True).click()
+
+    expect(page.get_by_text("Ángela María Muñoz Ibáñez quedó registrada.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Ángela María Muñoz Ibáñez")).to_be_visible()
+    page.get_by_role("tab", name="Personas vinculadas").click()
+    expect(page.get_by_text("Emilia Muñoz Ibáñez")).to_be_visible()
+
+    nav(page, "Buscar persona")
+    box = page.get_by_label("Documento, teléfono o nombre")
+    box.fill("munoz angela")
+    box.press("Enter")
+    expect(page.get_by_text("Ángela María Muñoz Ibáñez · CC 1012345678")).to_be_visible()
+    page.get_by_role("button", name="Abrir").first.click()
+    expect(page.get_by_role("heading", name="Ángela María Muñoz Ibáñez")).to_be_visible()
+
+    # The language is chosen per user and kept.
+    choose(page, "Idioma", "English")
+    expect(page.get_by_role("link", name="Find a person")).to_be_visible()
+
+    # An admin deactivates the account: her next click lands on the login.
+    from caremgmt.core import actor, auth
+    from caremgmt.core.db import connect
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        user_id = db.execute("SELECT id FROM users WHERE username = 'recepcion'").fetchone()[0]
+        auth.set_active(db, actor.SYSTEM, user_id, False)
+    finally:
+        db.close()
+    nav(page, "Find a person")
+    expect(page.get_by_role("button", name="Ingresar")).to_be_visible()
+
+
+@pytest.fixture
+def todays_class(app_url, tmp_path):
+    """A class starting in a few minutes at KENNEDY, childcare around it, and a
+    registered caregiver with her child: set up through the domain, as staff would."""
+    import datetime as dt
+    import time
+
+    from caremgmt.core import actor, auth, clock
+    from caremgmt.registry import persons
+    from caremgmt.scheduling import timetable
+    from caremgmt.core.db import connect
+
+    now = clock.now_local()
+    if now.time() > dt.time(23, 50):  # keep the session on today's date
+        time.sleep((dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(0, 1)) - now).total_seconds())
+        now = clock.now_local()
+    start = now + dt.timedelta(minutes=3)
+    end = min(start + dt.timedelta(minutes=60), dt.datetime.combine(start.date(), dt.time(23, 59)))
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        admin = auth.create_user(db, actor.SYSTEM, "coordinacion", "clave-de-prueba-2", "coordinator", "KENNEDY")
+        service = {r[0]: r[1] for r in db.execute("SELECT code, id FROM services")}
+        common = {"block_code": "KENNEDY", "weekdays": [start.weekday()], "start_date": start.date(),
+                  "end_date": start.date(), "room": "Salón 2"}
+        timetable.create_schedule(db, admin, {**common, "service_id": service["DIGITAL"], "capacity": 12,
+                                               "start_time": start.time(), "end_time": end.time()})
+        timetable.create_schedule(db, admin, {**common, "service_id": service["INFANCIA"], "capacity": 20,
+                                               "start_time": now.time(), "end_time": end.time()})
+        persons.register_caregiver(
+            db, admin,
+            {"doc_type": "CC", "doc_number": "39876543", "first_names": "Marisol", "last_names": "Cárdenas Ospina",
+             "birth_date": "1986-08-09", "sex": "F", "locality_code": 8, "registration_channel": "front_desk",
+             "home_block": "KENNEDY"},
+            [{"first_names": "Tomás", "last_names": "Cárdenas Ospina", "birth_date": (now.date() - dt.timedelta(days=800)).isoformat(),
+              "relationship": "child", "care_need": "child_under_6"}],
+            {"registration": True},
+        )
+    finally:
+        db.close()
+    return start
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("CAREMGMT_DB", str(tmp_path / "browser.db"))
+
+
+def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, page):
+    page.get_by_label("Usuario").fill("recepcion")
+    page.get_by_label("Contraseña").fill("clave-de-prueba-1")
+    page.get_by_role("button", name="Ingresar").click()
+    nav(page, "Buscar persona")
+    box = page.get_by_label("Documento, teléfono o nombre")
+    box.fill("39876543")
+    box.press("Enter")
+    page.get_by_role("button", name="Abrir").first.click()
+    page.get_by_role("button", name="Reservar actividad").click()
+    choose(page, "Servicio", "Herramientas digitales")
+    page.get_by_role("button", name="Reservar", exact=True).first.click()
+    expect(page.get_by_text("Reservar también cuidado para Tomás Cárdenas Ospina a la misma hora")).to_be_visible()
+    page.get_by_role("button", name="Confirmar reserva").click()
+    expect(page.get_by_text("Reserva 1: Reservado · Reserva 2: Reservado")).to_be_visible()
+
+    nav(page, "Agenda del día")
+    expect(page.get_by_text("1/12 cupos · 0 en espera")).to_be_visible()
+    expect(page.get_by_text("1/20 cupos · 0 en espera")).to_be_visible()
+    page.get_by_role("button", name="Asistencia").first.click()
+    expect(page.get_by_text("1 personas en la lista")).to_be_visible()
+    page.get_by_role("button", name="Guardar asistencia").click()
+    expect(page.get_by_text("Asistencia guardada (1 cambios).")).to_be_visible()
+
+
+@pytest.fixture
+def registered_caregiver(app_url):
+    from caremgmt.core import actor, auth
+    from caremgmt.core.db import connect
+    from caremgmt.registry import persons
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        persons.register_caregiver(
+            db, actor.SYSTEM,
+            {"doc_type": "CC", "doc_number": "52444555", "first_names": "Yolanda", "last_names": "Beltrán Ríos",
+             "birth_date": "1979-03-02", "sex": "F", "locality_code": 8, "registration_channel": "front_desk",
+             "home_block": "KENNEDY"},
+            [], {"registration": True},
+        )
+    finally:
+        db.close()
+
+
+def test_open_case_note_referral_and_diploma(app_db, registered_caregiver, page):
+    page.get_by_label("Usuario").fill("recepcion")
+    page.get_by_label("Contraseña").fill("clave-de-prueba-1")
+    page.get_by_role("button", name="Ingresar").click()
+    nav(page, "Buscar persona")
+    box = page.get_by_label("Documento, teléfono o nombre")
+    box.fill("yolanda beltran")
+    box.press("Enter")
+    page.get_by_role("button", name="Abrir").first.click()
+    page.get_by_role("button", name="Caso", exact=True).click()
+    page.get_by_role("button", name="Abrir caso").click()
+    expect(page.get_by_text("Caso abierto.")).to_be_visible()
+
+    page.get_by_role("tab", name="Notas").click()
+    page.get_by_label("Nota", exact=True).fill("Primera entrevista: quiere terminar el bachillerato.")
+    page.get_by_role("button", name="Agregar nota").click()
+    expect(page.get_by_text("Nota guardada.")).to_be_visible()
+    page.get_by_role("tab", name="Notas").click()
+    expect(page.get_by_text("Primera entrevista: quiere terminar el bachillerato.")).to_be_visible()
+
+    page.get_by_role("tab", name="Remisiones").click()
+    page.get_by_label("Motivo", exact=True).fill("Validación del bachillerato")
+    page.get_by_text("Programa educativo").click()
+    choose(page, "Programa *", "Validación del bachillerato")
+    page.get_by_role("button", name="Remitir", exact=True).click()
+    expect(page.get_by_text("Remisión registrada.")).to_be_visible()
+
+    nav(page, "Programas y logros")
+    expect(page.get_by_text("Validación del bachillerato · solicitada")).to_be_visible()
+    page.get_by_role("button", name="Matricular").click()
+    page.get_by_role("button", name="Inicia clases").click()
+    page.get_by_role("button", name="Terminó").click()
+    dialog = page.get_by_test_id("stPopoverBody")
+    dialog.get_by_label("Institución que lo otorga").fill("IED Kennedy")
+    dialog.get_by_label("Soporte (acta, folio, enlace)").fill("Acta 2026-118")
+    dialog.get_by_role("button", name="Registrar el logro y terminar").click()
+    expect(page.get_by_text("Diploma de bachiller")).to_be_visible()
+    expect(page.get_by_text("Validación del bachillerato · terminada")).to_be_visible()
+
+
+def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
+    env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-3"}
+    subprocess.run([sys.executable, "-m", "caremgmt", "demo", "--persons", "300", "--seed", "2"], env=env, check=True, cwd=ROOT,
+                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "caremgmt", "user", "add", "coordinacion", "--role", "coordinator"],
+                   env=env, check=True, cwd=ROOT, capture_output=True)
+    executable = chromium_path()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        try:
+            page.goto(app_url)
+            page.get_by_label("Usuario").fill("coordinacion")
+            page.get_by_label("Contraseña").fill("clave-de-prueba-3")
+            page.get_by_role("button", name="Ingresar").click()
+            nav(page, "Impacto")
+            expect(page.get_by_role("heading", name="Impacto del programa")).to_be_visible()
+            expect(page.get_by_text("Personas atendidas").first).to_be_visible()
+            expect(page.locator("canvas, svg.marks").first).to_be_visible()
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Datos (CSV)").first.click()
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "impact-page.png"), full_page=True)
+            browser.close()
+    assert saved.name == "tendencia_mensual.csv"
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "month,Personas registradas,Personas atendidas,Atenciones,Horas de cuidado liberadas"
+    assert len(lines) > 3 and all(line[:1].isdigit() for line in lines[1:])

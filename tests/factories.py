@@ -1,0 +1,79 @@
+"""Test data shared by the test modules: people, schedules and the dates the tests live on."""
+
+import datetime as dt
+
+from caremgmt.impact import metrics
+from caremgmt.registry import persons
+
+TODAY = dt.date(2026, 11, 21)
+NOW = dt.datetime(2026, 11, 21, 10, 0)  # a Saturday in Bogotá
+JAN = metrics.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31))  # the month of the `january` fixture
+
+
+def caregiver_data(**overrides) -> dict:
+    data = {
+        "doc_type": "CC",
+        "doc_number": "1.023.456.789",
+        "first_names": "María José",
+        "last_names": "Rodríguez Peña",
+        "birth_date": "1985-03-14",
+        "sex": "F",
+        "gender_identity": "female",
+        "phone": "300 123 4567",
+        "locality_code": 7,
+        "neighbourhood": "Bosa Centro",
+        "stratum": 2,
+        "ethnicity": "none",
+        "disability": "none",
+        "migrant_status": "colombian",
+        "education_level": "secondary_incomplete",
+        "care_hours_per_day": 10,
+        "registration_channel": "front_desk",
+        "home_block": "BOSA",
+    }
+    data.update(overrides)
+    return data
+
+
+def child_data(**overrides) -> dict:
+    data = {
+        "first_names": "Santiago",
+        "last_names": "Rodríguez Peña",
+        "birth_date": "2023-06-01",
+        "sex": "M",
+        "doc_type": "RC",
+        "doc_number": "1029384756",
+        "relationship": "child",
+        "care_need": "child_under_6",
+    }
+    data.update(overrides)
+    return data
+
+
+CONSENT = {"registration": True, "reminders": True, "research": False}
+RESEARCH_CONSENT = {"registration": True, "research": True}  # microdata exports need research consent
+
+
+def service_id(db, code: str) -> int:
+    return db.execute("SELECT id FROM services WHERE code = ?", [code]).fetchone()[0]
+
+
+def schedule_data(db, code="BACHILLERATO", **overrides) -> dict:
+    data = {
+        "service_id": service_id(db, code), "block_code": "BOSA", "room": "Aula 1", "facilitator": "Prof. Gómez",
+        "weekdays": [0, 2], "start_time": "08:00", "end_time": "11:00",
+        "start_date": "2026-11-23", "end_date": "2026-12-31", "capacity": 2,
+    }
+    data.update(overrides)
+    return data
+
+
+def person(db, user, n: int, with_child=True) -> int:
+    """A distinct registered caregiver (and her child under 6) per ``n``."""
+    tag = "".join("abcdefghij"[int(d)] for d in f"{n:03d}").capitalize()
+    return persons.register_caregiver(
+        db, user,
+        caregiver_data(doc_number=f"5200{n:04d}", first_names="Cuidadora", last_names=f"Prueba {tag}", phone=""),
+        [child_data(doc_number=f"10290{n:05d}", first_names="Niño", last_names=f"Prueba {tag}")] if with_child else [],
+        CONSENT, today=TODAY, confirmed_new=True,
+    )

@@ -1,0 +1,42 @@
+"""Helpers for AppTest page tests: a logged-in app on the test database."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
+
+TIMEOUT = 60
+
+
+def app_as(user=None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["user"] = user
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    """Click the (form submit or plain) button whose label is ``label``."""
+    buttons = [b for b in at.button if b.label == label]
+    assert buttons, f"no button {label!r}; have {[b.label for b in at.button]}"
+    return buttons[0].click().run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything a user reads on the page, as one string."""
+    parts = []
+    for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def open_page(user, page: str, **state) -> AppTest:
+    """``page`` as ``user`` would see it, with ``state`` set first (e.g. person_id)."""
+    at = app_as(user)
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at.switch_page(page).run()

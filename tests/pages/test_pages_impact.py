@@ -1,0 +1,72 @@
+"""Page tests: impact filters, the data dictionary, exports per role."""
+
+import datetime as dt
+
+import pytest
+
+from caremgmt.core import auth
+from caremgmt.impact import metrics
+from caremgmt.core.i18n import t
+from tests.pages.apptest import click, open_page, texts
+from tests.factories import JAN
+
+
+
+@pytest.fixture
+def coordinator(db, admin):
+    return auth.create_user(db, admin, "coordinadora", "coord-password-1", "coordinator", "BOSA")
+
+
+def card(at, name: str) -> str:
+    title = {"people_served": "Personas atendidas", "service_contacts": "Atenciones", "care_hours_freed": "Horas de cuidado liberadas"}[name]
+    return next(m.value for m in at.metric if m.label == title)
+
+
+def test_impact_figures_follow_every_filter(db, coordinator, january):
+    at = open_page(coordinator, "pages/impact/impact.py")
+    at.date_input(key="impact_from").set_value(JAN.start)
+    at.date_input(key="impact_to").set_value(JAN.end).run()
+    assert (card(at, "people_served"), card(at, "service_contacts")) == ("3", "7")
+    at.selectbox(key="impact_block").set_value("KENNEDY").run()
+    assert (card(at, "people_served"), card(at, "service_contacts"), card(at, "care_hours_freed")) == ("1", "1", "0 h")
+    at.selectbox(key="impact_block").set_value(None)
+    at.selectbox(key="impact_category").set_value("education_training").run()
+    assert (card(at, "service_contacts"), card(at, "care_hours_freed")) == ("3", "6 h")
+    at.selectbox(key="impact_dimension").set_value("age_band").run()
+    assert not at.exception
+
+
+def test_impact_refuses_an_inverted_period(db, coordinator):
+    at = open_page(coordinator, "pages/impact/impact.py")
+    at.date_input(key="impact_from").set_value(dt.date(2026, 5, 1))
+    at.date_input(key="impact_to").set_value(dt.date(2026, 1, 1)).run()
+    assert "El fin debe ser posterior al inicio." in texts(at)
+    assert not at.metric
+
+
+def test_evaluator_exports_but_sees_no_impact_or_people(db, evaluator, january):
+    for page in ("pages/impact/impact.py", "pages/desk/search.py", "pages/desk/person.py"):
+        with pytest.raises(ValueError):
+            open_page(evaluator, page)
+    at = open_page(evaluator, "pages/impact/exports.py")
+    at.selectbox(key="export_kind").set_value("contacts")
+    at.date_input(key="export_from").set_value(JAN.start)
+    at.date_input(key="export_to").set_value(JAN.end)
+    click(at, "Generar exportación")
+    assert "filas)." in texts(at) and "contacts_20260101_20260131.csv" in texts(at)
+    assert [b.label for b in at.get("download_button")] == ["Descargar CSV", "Descargar diccionario"]
+    assert db.execute("SELECT username FROM audit_log WHERE action = 'export'").fetchone() == ("evaluadora",)
+
+
+def test_front_desk_reaches_neither_impact_nor_exports(db, frontdesk):
+    for page in ("pages/impact/impact.py", "pages/impact/exports.py", "pages/impact/dictionary.py"):
+        with pytest.raises(ValueError):
+            open_page(frontdesk, page)
+
+
+def test_data_dictionary_defines_every_metric(db, evaluator):
+    at = open_page(evaluator, "pages/impact/dictionary.py")
+    page = texts(at)
+    for name in metrics.HEADLINES:
+        assert f"**{t(f'metric.{name}.name')}**: {t(f'metric.{name}.definition')}" in page
+    assert "**Personas atendidas**: Personas distintas con al menos una asistencia" in page
