@@ -2,9 +2,7 @@
 
 import streamlit as st
 
-from caremgmt.core import actor
-
-from caremgmt.core import auth
+from caremgmt.core import actor, auth
 from caremgmt.core.db import db_path
 from caremgmt.core.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
@@ -16,35 +14,50 @@ ensure_initialized(db_path())
 # Sections of the navigation: (catalogue key of the section, pages), each page
 # (file, catalogue key of its title, icon, permission needed or None for all).
 SECTIONS = (
-    ("nav.section.desk", (
-        ("pages/desk/home.py", "nav.home", ":material/home:", None),
-        ("pages/desk/search.py", "nav.search", ":material/search:", "person.read"),
-        ("pages/desk/register.py", "nav.register", ":material/person_add:", "person.write"),
-        ("pages/desk/person.py", "nav.person", ":material/badge:", "person.read"),
-    )),
-    ("nav.section.activities", (
-        ("pages/activities/day.py", "nav.day", ":material/today:", "schedule.read"),
-        ("pages/activities/book.py", "nav.book", ":material/event_available:", "booking.write"),
-        ("pages/activities/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
-        ("pages/activities/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
-    )),
-    ("nav.section.cases", (
-        ("pages/cases/case.py", "nav.case", ":material/folder_shared:", "case.read"),
-        ("pages/cases/achievements.py", "nav.achievements", ":material/school:", "case.read"),
-        ("pages/cases/caseload.py", "nav.caseload", ":material/assignment_ind:", "case.read"),
-    )),
-    ("nav.section.impact", (
-        ("pages/impact/impact.py", "nav.impact", ":material/insights:", "impact.read"),
-        ("pages/impact/exports.py", "nav.exports", ":material/download:", "export.run"),
-        ("pages/impact/dictionary.py", "nav.dictionary", ":material/menu_book:", "export.run"),
-    )),
-    ("nav.section.admin", (
-        ("pages/admin/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
-        ("pages/admin/services.py", "nav.services", ":material/category:", "service.manage"),
-        ("pages/admin/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
-        ("pages/admin/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
-        ("pages/admin/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
-    )),
+    (
+        "nav.section.desk",
+        (
+            ("pages/desk/home.py", "nav.home", ":material/home:", None),
+            ("pages/desk/search.py", "nav.search", ":material/search:", "person.read"),
+            ("pages/desk/register.py", "nav.register", ":material/person_add:", "person.write"),
+            ("pages/desk/person.py", "nav.person", ":material/badge:", "person.read"),
+        ),
+    ),
+    (
+        "nav.section.activities",
+        (
+            ("pages/activities/day.py", "nav.day", ":material/today:", "schedule.read"),
+            ("pages/activities/book.py", "nav.book", ":material/event_available:", "booking.write"),
+            ("pages/activities/roster.py", "nav.roster", ":material/fact_check:", "attendance.write"),
+            ("pages/activities/laundry.py", "nav.laundry", ":material/local_laundry_service:", "booking.write"),
+        ),
+    ),
+    (
+        "nav.section.cases",
+        (
+            ("pages/cases/case.py", "nav.case", ":material/folder_shared:", "case.read"),
+            ("pages/cases/achievements.py", "nav.achievements", ":material/school:", "case.read"),
+            ("pages/cases/caseload.py", "nav.caseload", ":material/assignment_ind:", "case.read"),
+        ),
+    ),
+    (
+        "nav.section.impact",
+        (
+            ("pages/impact/impact.py", "nav.impact", ":material/insights:", "impact.read"),
+            ("pages/impact/exports.py", "nav.exports", ":material/download:", "export.run"),
+            ("pages/impact/dictionary.py", "nav.dictionary", ":material/menu_book:", "export.run"),
+        ),
+    ),
+    (
+        "nav.section.admin",
+        (
+            ("pages/admin/schedules.py", "nav.schedules", ":material/calendar_month:", "schedule.manage"),
+            ("pages/admin/services.py", "nav.services", ":material/category:", "service.manage"),
+            ("pages/admin/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
+            ("pages/admin/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
+            ("pages/admin/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
+        ),
+    ),
 )
 
 
@@ -53,7 +66,9 @@ def _language_picker() -> None:
     names = {t(f"language.{code}", code): code for code in LANGUAGES}
     current_name = next(name for name, code in names.items() if code == language())
     chosen = names[
-        st.sidebar.selectbox(tr("common.language"), list(names), index=list(names).index(current_name), key="language_picker")
+        st.sidebar.selectbox(
+            tr("common.language"), list(names), index=list(names).index(current_name), key="language_picker"
+        )
     ]
     if chosen == language():
         return

@@ -4,8 +4,8 @@ from sqlite_utils import Database
 
 from caremgmt.casework import institutions
 from caremgmt.core import reference
-from caremgmt.scheduling import catalogue
 from caremgmt.core.db import connect
+from caremgmt.scheduling import catalogue
 
 _initialized: set[str] = set()
 

@@ -9,12 +9,12 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from caremgmt.registry import vocab
 from caremgmt.core.actor import User
 from caremgmt.core.clock import today
 from caremgmt.core.db import connect
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.i18n import DEFAULT_LANGUAGE, t
+from caremgmt.registry import vocab
 from caremgmt.registry.validation import age_on, format_phone
 
 PERSON_PAGE = "pages/desk/person.py"
@@ -81,14 +81,24 @@ def _title(field: str, required: bool) -> str:
 
 
 def choice(
-    scope: str, field: str, options: tuple, group: str | None, key: str, default=None, required=False,
+    scope: str,
+    field: str,
+    options: tuple,
+    group: str | None,
+    key: str,
+    default=None,
+    required=False,
     labels: dict | None = None,
 ):
     """A selectbox of vocabulary values (``group`` labels or ``labels``) and its error line."""
     index = options.index(default) if default in options else None
     make = (lambda v: labels.get(v, str(v))) if labels is not None else (lambda v: label(group, v))
     value = st.selectbox(
-        _title(field, required), options, index=index, key=key, format_func=labeller(options, make),
+        _title(field, required),
+        options,
+        index=index,
+        key=key,
+        format_func=labeller(options, make),
         placeholder=tr("common.choose"),
     )
     field_error(scope, field)
@@ -105,20 +115,27 @@ def date(scope: str, field: str, key: str, default: str | None = None, required=
     value = st.date_input(
         _title(field, required),
         value=dt.date.fromisoformat(default) if default else None,
-        min_value=dt.date(1900, 1, 1), max_value=today(), format="DD/MM/YYYY", key=key,
+        min_value=dt.date(1900, 1, 1),
+        max_value=today(),
+        format="DD/MM/YYYY",
+        key=key,
     )
     field_error(scope, field)
     return value
 
 
-def caregiver_fields(scope: str, prefix: str, localities: dict, blocks: list[dict], current: dict | None = None) -> dict:
+def caregiver_fields(
+    scope: str, prefix: str, localities: dict, blocks: list[dict], current: dict | None = None
+) -> dict:
     """Every field of a caregiver, in the order the desk asks for them."""
     c = current or {}
-    k = lambda name: f"{prefix}{name}"  # noqa: E731 - widget keys per form
+    k = lambda name: f"{prefix}{name}"
     data: dict = {}
     col1, col2 = st.columns(2)
     with col1:
-        data["doc_type"] = choice(scope, "doc_type", vocab.DOC_TYPES, "doc_type", k("doc_type"), c.get("doc_type", "CC"), True)
+        data["doc_type"] = choice(
+            scope, "doc_type", vocab.DOC_TYPES, "doc_type", k("doc_type"), c.get("doc_type", "CC"), True
+        )
     with col2:
         data["doc_number"] = text(scope, "doc_number", k("doc_number"), c.get("doc_number"), True)
     col1, col2 = st.columns(2)
@@ -133,14 +150,25 @@ def caregiver_fields(scope: str, prefix: str, localities: dict, blocks: list[dic
         data["sex"] = choice(scope, "sex", vocab.SEXES, "sex", k("sex"), c.get("sex"), True)
     with col3:
         data["gender_identity"] = choice(
-            scope, "gender_identity", vocab.GENDER_IDENTITIES, "gender_identity", k("gender_identity"), c.get("gender_identity")
+            scope,
+            "gender_identity",
+            vocab.GENDER_IDENTITIES,
+            "gender_identity",
+            k("gender_identity"),
+            c.get("gender_identity"),
         )
     col1, col2, col3 = st.columns(3)
     with col1:
         data["phone"] = text(scope, "phone", k("phone"), format_phone(c.get("phone")), placeholder="300 123 4567")
     with col2:
         data["locality_code"] = choice(
-            scope, "locality_code", tuple(localities), None, k("locality_code"), c.get("locality_code"), True,
+            scope,
+            "locality_code",
+            tuple(localities),
+            None,
+            k("locality_code"),
+            c.get("locality_code"),
+            True,
             labels={code: f"{code:02d} {name}" for code, name in localities.items()},
         )
     with col3:
@@ -149,22 +177,40 @@ def caregiver_fields(scope: str, prefix: str, localities: dict, blocks: list[dic
     with col1:
         data["stratum"] = choice(scope, "stratum", (1, 2, 3, 4, 5, 6), None, k("stratum"), c.get("stratum"), labels={})
     with col2:
-        data["ethnicity"] = choice(scope, "ethnicity", vocab.ETHNICITIES, "ethnicity", k("ethnicity"), c.get("ethnicity"))
+        data["ethnicity"] = choice(
+            scope, "ethnicity", vocab.ETHNICITIES, "ethnicity", k("ethnicity"), c.get("ethnicity")
+        )
     with col3:
-        data["disability"] = choice(scope, "disability", vocab.DISABILITIES, "disability", k("disability"), c.get("disability"))
+        data["disability"] = choice(
+            scope, "disability", vocab.DISABILITIES, "disability", k("disability"), c.get("disability")
+        )
     col1, col2, col3 = st.columns(3)
     with col1:
         data["migrant_status"] = choice(
-            scope, "migrant_status", vocab.MIGRANT_STATUSES, "migrant_status", k("migrant_status"), c.get("migrant_status")
+            scope,
+            "migrant_status",
+            vocab.MIGRANT_STATUSES,
+            "migrant_status",
+            k("migrant_status"),
+            c.get("migrant_status"),
         )
     with col2:
         data["education_level"] = choice(
-            scope, "education_level", vocab.EDUCATION_LEVELS, "education_level", k("education_level"), c.get("education_level")
+            scope,
+            "education_level",
+            vocab.EDUCATION_LEVELS,
+            "education_level",
+            k("education_level"),
+            c.get("education_level"),
         )
     with col3:
         data["care_hours_per_day"] = st.number_input(
-            tr("field.care_hours_per_day"), min_value=0.0, max_value=24.0, step=0.5,
-            value=c.get("care_hours_per_day"), key=k("care_hours_per_day"),
+            tr("field.care_hours_per_day"),
+            min_value=0.0,
+            max_value=24.0,
+            step=0.5,
+            value=c.get("care_hours_per_day"),
+            key=k("care_hours_per_day"),
         )
         field_error(scope, "care_hours_per_day")
     block_codes = tuple(b["code"] for b in blocks)
@@ -172,8 +218,13 @@ def caregiver_fields(scope: str, prefix: str, localities: dict, blocks: list[dic
     col1, col2 = st.columns(2)
     with col1:
         data["registration_channel"] = choice(
-            scope, "registration_channel", vocab.REGISTRATION_CHANNELS, "channel", k("registration_channel"),
-            c.get("registration_channel", "front_desk"), True,
+            scope,
+            "registration_channel",
+            vocab.REGISTRATION_CHANNELS,
+            "channel",
+            k("registration_channel"),
+            c.get("registration_channel", "front_desk"),
+            True,
         )
     with col2:
         data["home_block"] = choice(
@@ -182,11 +233,13 @@ def caregiver_fields(scope: str, prefix: str, localities: dict, blocks: list[dic
     return data
 
 
-def cared_person_fields(scope: str, prefix: str, field_prefix: str = "", current: dict | None = None, link: bool = True) -> dict:
+def cared_person_fields(
+    scope: str, prefix: str, field_prefix: str = "", current: dict | None = None, link: bool = True
+) -> dict:
     """The minimal fields of a person cared for, plus (``link``) relationship and care need."""
     c = current or {}
-    k = lambda name: f"{prefix}{name}"  # noqa: E731
-    f = lambda name: f"{field_prefix}{name}"  # noqa: E731 - error keys like dependents.0.first_names
+    k = lambda name: f"{prefix}{name}"
+    f = lambda name: f"{field_prefix}{name}"
     data: dict = {}
     col1, col2, col3 = st.columns(3)
     with col1:
@@ -209,13 +262,17 @@ def cared_person_fields(scope: str, prefix: str, field_prefix: str = "", current
                 scope, f("relationship"), vocab.RELATIONSHIPS, "relationship", k("relationship"), required=True
             )
         with col2:
-            data["care_need"] = choice(scope, f("care_need"), vocab.CARE_NEEDS, "care_need", k("care_need"), required=True)
+            data["care_need"] = choice(
+                scope, f("care_need"), vocab.CARE_NEEDS, "care_need", k("care_need"), required=True
+            )
         with col3:
             data["disability"] = choice(scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"))
     else:
         col1, col2 = st.columns(2)
         with col1:
-            data["disability"] = choice(scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"), c.get("disability"))
+            data["disability"] = choice(
+                scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"), c.get("disability")
+            )
         with col2:
             data["phone"] = text(scope, f("phone"), k("phone"), format_phone(c.get("phone")))
     return data
@@ -256,8 +313,17 @@ def block_picker(blocks: list[dict], key: str) -> str | None:
     codes = [b["code"] for b in blocks]
     names = {b["code"]: b["name"] for b in blocks}
     own = user().block_code
-    return st.selectbox(tr("field.block_code"), codes, index=codes.index(own) if own in codes else 0,
-                        format_func=names.__getitem__, key=key) if codes else None
+    return (
+        st.selectbox(
+            tr("field.block_code"),
+            codes,
+            index=codes.index(own) if own in codes else 0,
+            format_func=names.__getitem__,
+            key=key,
+        )
+        if codes
+        else None
+    )
 
 
 def open_session(session_id: int) -> None:

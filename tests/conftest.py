@@ -11,6 +11,7 @@ from caremgmt.setup import initialize
 from caremgmt.tools import demo_city
 from tests.factories import NOW, RESEARCH_CONSENT, TODAY, caregiver_data, child_data, schedule_data
 
+
 @pytest.fixture
 def db_file(tmp_path, monkeypatch):
     path = str(tmp_path / "caremgmt.db")
@@ -82,22 +83,66 @@ def january(db, admin, frontdesk, clock_at):
     Wednesdays 7, 14, 21 and 28 Jan: a 3-hour class 08-11 and childcare 07:30-11:30 at BOSA;
     Tuesday 13 Jan: a 2-hour class at KENNEDY; laundry at BOSA on 6 and 7 Jan."""
     clock_at(dt.datetime(2026, 1, 2, 9, 0))
-    ana = persons.register_caregiver(db, frontdesk, caregiver_data(), [child_data(birth_date="2023-06-01")], RESEARCH_CONSENT, today=TODAY)
+    ana = persons.register_caregiver(
+        db, frontdesk, caregiver_data(), [child_data(birth_date="2023-06-01")], RESEARCH_CONSENT, today=TODAY
+    )
     leo = persons.get_person(db, frontdesk, ana)["cares_for"][0]["id"]
     bea = persons.register_caregiver(
-        db, frontdesk, caregiver_data(doc_number="41555666", first_names="Beatriz", last_names="Suárez Ríos",
-                                      birth_date="1950-02-02", phone="", home_block="KENNEDY", locality_code=8),
-        [], RESEARCH_CONSENT, today=TODAY)
+        db,
+        frontdesk,
+        caregiver_data(
+            doc_number="41555666",
+            first_names="Beatriz",
+            last_names="Suárez Ríos",
+            birth_date="1950-02-02",
+            phone="",
+            home_block="KENNEDY",
+            locality_code=8,
+        ),
+        [],
+        RESEARCH_CONSENT,
+        today=TODAY,
+    )
     db.execute("UPDATE persons SET created_at = '2026-01-02T15:00:00+00:00'")
     jan = {"start_date": "2026-01-07", "end_date": "2026-01-28"}
     timetable.create_schedule(db, admin, schedule_data(db, weekdays=[2], capacity=4, **jan))
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", weekdays=[2], start_time="07:30", end_time="11:30", capacity=10, **jan))
-    timetable.create_schedule(db, admin, schedule_data(db, "RESPIRO", weekdays=[1], block_code="KENNEDY", start_time="14:00",
-                                                        end_time="16:00", capacity=10, start_date="2026-01-13", end_date="2026-01-13"))
-    timetable.create_schedule(db, admin, schedule_data(db, "LAVANDERIA", weekdays=[1, 2], start_time="08:00", end_time="09:00",
-                                                        slot_minutes=60, capacity=3, start_date="2026-01-06", end_date="2026-01-07"))
+    timetable.create_schedule(
+        db, admin, schedule_data(db, "INFANCIA", weekdays=[2], start_time="07:30", end_time="11:30", capacity=10, **jan)
+    )
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(
+            db,
+            "RESPIRO",
+            weekdays=[1],
+            block_code="KENNEDY",
+            start_time="14:00",
+            end_time="16:00",
+            capacity=10,
+            start_date="2026-01-13",
+            end_date="2026-01-13",
+        ),
+    )
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(
+            db,
+            "LAVANDERIA",
+            weekdays=[1, 2],
+            start_time="08:00",
+            end_time="09:00",
+            slot_minutes=60,
+            capacity=3,
+            start_date="2026-01-06",
+            end_date="2026-01-07",
+        ),
+    )
     by_code = {}
-    for sid, code in db.execute("SELECT s.id, v.code FROM sessions s JOIN services v ON v.id = s.service_id ORDER BY s.starts_at"):
+    for sid, code in db.execute(
+        "SELECT s.id, v.code FROM sessions s JOIN services v ON v.id = s.service_id ORDER BY s.starts_at"
+    ):
         by_code.setdefault(code, []).append(sid)
     classes, care = by_code["BACHILLERATO"], by_code["INFANCIA"]
     for cls, kid in zip(classes, care, strict=True):
@@ -115,6 +160,8 @@ def january(db, admin, frontdesk, clock_at):
     for state in ("dropped_off", "ready", "collected"):
         laundry.advance(db, frontdesk, wash1.participant_id, state)
     laundry.advance(db, frontdesk, wash2.participant_id, "no_show")
-    outcomes.record_outcome(db, frontdesk, ana, {"kind": "secondary_diploma", "achieved_on": "2026-01-20", "institution": "IED Bosa"})
+    outcomes.record_outcome(
+        db, frontdesk, ana, {"kind": "secondary_diploma", "achieved_on": "2026-01-20", "institution": "IED Bosa"}
+    )
     outcomes.record_outcome(db, frontdesk, bea, {"kind": "job", "achieved_on": "2026-01-25"})
     return {"ana": ana, "leo": leo, "bea": bea}

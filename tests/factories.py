@@ -60,9 +60,16 @@ def service_id(db, code: str) -> int:
 
 def schedule_data(db, code="BACHILLERATO", **overrides) -> dict:
     data = {
-        "service_id": service_id(db, code), "block_code": "BOSA", "room": "Aula 1", "facilitator": "Prof. Gómez",
-        "weekdays": [0, 2], "start_time": "08:00", "end_time": "11:00",
-        "start_date": "2026-11-23", "end_date": "2026-12-31", "capacity": 2,
+        "service_id": service_id(db, code),
+        "block_code": "BOSA",
+        "room": "Aula 1",
+        "facilitator": "Prof. Gómez",
+        "weekdays": [0, 2],
+        "start_time": "08:00",
+        "end_time": "11:00",
+        "start_date": "2026-11-23",
+        "end_date": "2026-12-31",
+        "capacity": 2,
     }
     data.update(overrides)
     return data
@@ -72,8 +79,11 @@ def person(db, user, n: int, with_child=True) -> int:
     """A distinct registered caregiver (and her child under 6) per ``n``."""
     tag = "".join("abcdefghij"[int(d)] for d in f"{n:03d}").capitalize()
     return persons.register_caregiver(
-        db, user,
+        db,
+        user,
         caregiver_data(doc_number=f"5200{n:04d}", first_names="Cuidadora", last_names=f"Prueba {tag}", phone=""),
         [child_data(doc_number=f"10290{n:05d}", first_names="Niño", last_names=f"Prueba {tag}")] if with_child else [],
-        CONSENT, today=TODAY, confirmed_new=True,
+        CONSENT,
+        today=TODAY,
+        confirmed_new=True,
     )

@@ -15,8 +15,11 @@ LAYERS = ("core", "registry", "scheduling", "casework", "impact")
 ROOTS = {"caremgmt.setup", "caremgmt.__main__"}
 # Who may import caremgmt.tools: the command line's entry point and the first-run page (demo data).
 TOOLS_IMPORTERS = {"caremgmt.__main__", "pages/access/setup.py"}
-SQL = re.compile(r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|CREATE\s+(TABLE|INDEX))\b|\bdb\.(execute|query|conn)\b"
-                 r"|\bdb\[", re.IGNORECASE)
+SQL = re.compile(
+    r"\b(SELECT\s.+\sFROM|INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+\w+\s+SET|CREATE\s+(TABLE|INDEX))\b|\bdb\.(execute|query|conn)\b"
+    r"|\bdb\[",
+    re.IGNORECASE,
+)
 
 
 def module_name(path: Path) -> str:
@@ -76,7 +79,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         state[node] = "open"
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == "open":
-                found.append(path[path.index(nxt):] + [nxt])
+                found.append(path[path.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, [*path, nxt])
         state[node] = "done"
@@ -98,7 +101,8 @@ def test_the_checks_see_what_they_check():
 
 def test_the_domain_never_imports_streamlit():
     offenders = [
-        str(path.relative_to(ROOT)) for path in (ROOT / "caremgmt").rglob("*.py")
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "caremgmt").rglob("*.py")
         if layer(module_name(path)) != "tools"
         and any(m.split(".")[0] == "streamlit" for m in imports(path.read_text(encoding="utf-8"), module_name(path)))
     ]

@@ -13,8 +13,7 @@ import datetime as dt
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import allowed, require
 from caremgmt.core.db import write_transaction
@@ -45,13 +44,14 @@ def require_open_case(db: Database, case_id: int) -> dict:
 
 
 def _worker_ok(db: Database, user_id: int | None) -> bool:
-    return user_id is None or bool(db["users"].count_where(
-        "id = ? AND active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')", [user_id]
-    ))
+    return user_id is None or bool(
+        db["users"].count_where("id = ? AND active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')", [user_id])
+    )
 
 
-def open_case(db: Database, actor: User, person_id: int, *, priority: str = "medium",
-              case_worker_id: int | None = None) -> int:
+def open_case(
+    db: Database, actor: User, person_id: int, *, priority: str = "medium", case_worker_id: int | None = None
+) -> int:
     """Open a case; refused if the person already has an open one."""
     require(actor, "case.write")
     errors = {}
@@ -68,9 +68,12 @@ def open_case(db: Database, actor: User, person_id: int, *, priority: str = "med
         if db["cases"].count_where("person_id = ? AND status = 'open'", [person_id]):
             raise CaseRefused(Message("error.case_already_open"))
         row = {
-            "person_id": person_id, "block_code": person[0], "priority": priority,
+            "person_id": person_id,
+            "block_code": person[0],
+            "priority": priority,
             "case_worker_id": case_worker_id if case_worker_id is not None else actor.id,
-            "opened_at": clock.now_iso(), "opened_by": actor.id,
+            "opened_at": clock.now_iso(),
+            "opened_by": actor.id,
         }
         case_id = db["cases"].insert(row).last_pk
         audit.record(db, actor, "create", "case", case_id, person_id=person_id, new=row)
@@ -80,7 +83,9 @@ def open_case(db: Database, actor: User, person_id: int, *, priority: str = "med
 def update_case(db: Database, actor: User, case_id: int, *, priority: str, case_worker_id: int) -> None:
     require(actor, "case.write")
     if priority not in PRIORITIES or not _worker_ok(db, case_worker_id):
-        raise ValidationError({"priority" if priority not in PRIORITIES else "case_worker_id": Message("error.invalid_choice")})
+        raise ValidationError(
+            {"priority" if priority not in PRIORITIES else "case_worker_id": Message("error.invalid_choice")}
+        )
     with write_transaction(db):
         case = require_open_case(db, case_id)
         # The worker sees confidential notes: only coordinators, admins or the
@@ -109,17 +114,22 @@ def close_case(db: Database, actor: User, case_id: int, reason: str) -> None:
 def current_case(db: Database, actor: User, person_id: int) -> dict | None:
     """The person's open case (or her latest closed one), with worker name."""
     require(actor, "case.read")
-    rows = list(db.query(
-        "SELECT c.*, u.username AS case_worker FROM cases c LEFT JOIN users u ON u.id = c.case_worker_id"
-        " WHERE c.person_id = ? ORDER BY c.status = 'open' DESC, c.id DESC LIMIT 1",
-        [person_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT c.*, u.username AS case_worker FROM cases c LEFT JOIN users u ON u.id = c.case_worker_id"
+            " WHERE c.person_id = ? ORDER BY c.status = 'open' DESC, c.id DESC LIMIT 1",
+            [person_id],
+        )
+    )
     return rows[0] if rows else None
 
 
 # --- assessments and goals ----------------------------------------------------
 
-def record_assessment(db: Database, actor: User, case_id: int, scores: dict[str, int], on: dt.date | None = None) -> int:
+
+def record_assessment(
+    db: Database, actor: User, case_id: int, scores: dict[str, int], on: dt.date | None = None
+) -> int:
     """Scores 1 (severe need) to 5 (no need) for each domain; repeatable over time."""
     require(actor, "case.write")
     on = on or clock.today()
@@ -136,9 +146,18 @@ def record_assessment(db: Database, actor: User, case_id: int, scores: dict[str,
         raise ValidationError(errors)
     with write_transaction(db):
         case = require_open_case(db, case_id)
-        assessment_id = db["assessments"].insert({
-            "case_id": case_id, "assessed_on": on.isoformat(), "assessed_by": actor.id, "recorded_at": clock.now_iso(),
-        }).last_pk
+        assessment_id = (
+            db["assessments"]
+            .insert(
+                {
+                    "case_id": case_id,
+                    "assessed_on": on.isoformat(),
+                    "assessed_by": actor.id,
+                    "recorded_at": clock.now_iso(),
+                }
+            )
+            .last_pk
+        )
         db.conn.executemany(
             "INSERT INTO assessment_scores (assessment_id, domain, score) VALUES (?, ?, ?)",
             [(assessment_id, d, scores[d]) for d in DOMAINS],
@@ -174,8 +193,15 @@ def add_goal(db: Database, actor: User, case_id: int, domain: str, description: 
     with write_transaction(db):
         case = require_open_case(db, case_id)
         now = clock.now_iso()
-        row = {"case_id": case_id, "domain": domain, "description": description.strip(), "target_date": target.isoformat(),
-               "created_at": now, "created_by": actor.id, "updated_at": now}
+        row = {
+            "case_id": case_id,
+            "domain": domain,
+            "description": description.strip(),
+            "target_date": target.isoformat(),
+            "created_at": now,
+            "created_by": actor.id,
+            "updated_at": now,
+        }
         goal_id = db["case_goals"].insert(row).last_pk
         audit.record(db, actor, "create", "goal", goal_id, person_id=case["person_id"], new=row)
     return goal_id
@@ -191,22 +217,35 @@ def set_goal_status(db: Database, actor: User, goal_id: int, status: str) -> Non
             raise NotFound("goal")
         case = require_open_case(db, goal[0])
         db["case_goals"].update(goal_id, {"status": status, "updated_at": clock.now_iso()})
-        audit.record(db, actor, "update", "goal", goal_id, person_id=case["person_id"], old={"status": goal[1]}, new={"status": status})
+        audit.record(
+            db,
+            actor,
+            "update",
+            "goal",
+            goal_id,
+            person_id=case["person_id"],
+            old={"status": goal[1]},
+            new={"status": status},
+        )
 
 
 def goals(db: Database, actor: User, case_id: int) -> list[dict]:
     require(actor, "case.read")
-    return list(db.query("SELECT * FROM case_goals WHERE case_id = ? ORDER BY status = 'open' DESC, target_date", [case_id]))
+    return list(
+        db.query("SELECT * FROM case_goals WHERE case_id = ? ORDER BY status = 'open' DESC, target_date", [case_id])
+    )
 
 
 # --- notes -----------------------------------------------------------------
+
 
 def may_see_confidential(actor: User, case: dict, author_id: int | None) -> bool:
     return allowed(actor, "case.confidential") or actor.id in (author_id, case["case_worker_id"])
 
 
-def add_note(db: Database, actor: User, case_id: int, body: str, *, confidential: bool = False,
-             corrects: int | None = None) -> int:
+def add_note(
+    db: Database, actor: User, case_id: int, body: str, *, confidential: bool = False, corrects: int | None = None
+) -> int:
     """A dated note. Notes are never edited: a correction is a new note that
     references the one it corrects (and is at least as confidential)."""
     require(actor, "case.write")
@@ -226,12 +265,25 @@ def add_note(db: Database, actor: User, case_id: int, body: str, *, confidential
             if original[1] and not may_see_confidential(actor, case, original[2]):
                 raise NotFound("note")  # a note one cannot see cannot be corrected either
             confidential = confidential or bool(original[1])
-        row = {"case_id": case_id, "author_id": actor.id, "written_at": clock.now_iso(), "body": body,
-               "confidential": int(confidential), "corrects_note_id": corrects}
+        row = {
+            "case_id": case_id,
+            "author_id": actor.id,
+            "written_at": clock.now_iso(),
+            "body": body,
+            "confidential": int(confidential),
+            "corrects_note_id": corrects,
+        }
         note_id = db["case_notes"].insert(row).last_pk
         # The note's text stays out of the audit log: only that it was written.
-        audit.record(db, actor, "create", "note", note_id, person_id=case["person_id"],
-                     new={"confidential": int(confidential), "corrects_note_id": corrects})
+        audit.record(
+            db,
+            actor,
+            "create",
+            "note",
+            note_id,
+            person_id=case["person_id"],
+            new={"confidential": int(confidential), "corrects_note_id": corrects},
+        )
     return note_id
 
 
@@ -240,10 +292,12 @@ def notes(db: Database, actor: User, case_id: int) -> list[dict]:
     The opening is audited."""
     require(actor, "case.read")
     case = _case(db, case_id)
-    rows = list(db.query(
-        "SELECT n.*, u.username AS author FROM case_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.case_id = ? ORDER BY n.id DESC",
-        [case_id],
-    ))
+    rows = list(
+        db.query(
+            "SELECT n.*, u.username AS author FROM case_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.case_id = ? ORDER BY n.id DESC",
+            [case_id],
+        )
+    )
     audit.record_opening(db, actor, "case_notes", case_id, case["person_id"])
     visible = [r for r in rows if not r["confidential"] or may_see_confidential(actor, case, r["author_id"])]
     shown = {r["id"] for r in visible}
@@ -253,6 +307,7 @@ def notes(db: Database, actor: User, case_id: int) -> list[dict]:
 
 
 # --- tasks -------------------------------------------------------------------
+
 
 def add_task(db: Database, actor: User, case_id: int, description: str, due: dt.date, owner_id: int) -> int:
     require(actor, "case.write")
@@ -267,8 +322,14 @@ def add_task(db: Database, actor: User, case_id: int, description: str, due: dt.
         raise ValidationError(errors)
     with write_transaction(db):
         case = require_open_case(db, case_id)
-        row = {"case_id": case_id, "description": description.strip(), "due_on": due.isoformat(), "owner_id": owner_id,
-               "created_at": clock.now_iso(), "created_by": actor.id}
+        row = {
+            "case_id": case_id,
+            "description": description.strip(),
+            "due_on": due.isoformat(),
+            "owner_id": owner_id,
+            "created_at": clock.now_iso(),
+            "created_by": actor.id,
+        }
         task_id = db["tasks"].insert(row).last_pk
         audit.record(db, actor, "create", "task", task_id, person_id=case["person_id"], new=row)
     return task_id
@@ -284,18 +345,31 @@ def complete_task(db: Database, actor: User, task_id: int) -> None:
             raise CaseRefused(Message("error.task_done"))
         case = _case(db, task[0])
         db["tasks"].update(task_id, {"status": "done", "done_at": clock.now_iso(), "done_by": actor.id})
-        audit.record(db, actor, "update", "task", task_id, person_id=case["person_id"], old={"status": "open"}, new={"status": "done"})
+        audit.record(
+            db,
+            actor,
+            "update",
+            "task",
+            task_id,
+            person_id=case["person_id"],
+            old={"status": "open"},
+            new={"status": "done"},
+        )
 
 
 def tasks(db: Database, actor: User, case_id: int) -> list[dict]:
     require(actor, "case.read")
-    return list(db.query(
-        "SELECT t.*, u.username AS owner FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.case_id = ?"
-        " ORDER BY t.status = 'open' DESC, t.due_on", [case_id],
-    ))
+    return list(
+        db.query(
+            "SELECT t.*, u.username AS owner FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.case_id = ?"
+            " ORDER BY t.status = 'open' DESC, t.due_on",
+            [case_id],
+        )
+    )
 
 
 # --- caseload --------------------------------------------------------------
+
 
 def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dict:
     """A worker's own caseload, or (coordinators and admins, ``block_code``)
@@ -309,34 +383,42 @@ def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dic
         scope, params = "c.case_worker_id = :scope", {"scope": actor.id}
         task_scope = "t.owner_id = :scope"
     params["today"] = clock.today().isoformat()
-    open_cases = list(db.query(
-        "SELECT c.id, c.person_id, c.priority, c.opened_at, p.first_names || ' ' || p.last_names AS full_name,"
-        " u.username AS case_worker FROM cases c JOIN persons p ON p.id = c.person_id"
-        f" LEFT JOIN users u ON u.id = c.case_worker_id WHERE c.status = 'open' AND {scope}"
-        " ORDER BY CASE c.priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, c.opened_at",
-        params,
-    ))
-    open_tasks = list(db.query(
-        "SELECT t.id, t.description, t.due_on, t.due_on < :today AS overdue, c.person_id, u.username AS owner,"
-        " p.first_names || ' ' || p.last_names AS full_name FROM tasks t JOIN cases c ON c.id = t.case_id"
-        f" JOIN persons p ON p.id = c.person_id JOIN users u ON u.id = t.owner_id WHERE t.status = 'open' AND {task_scope}"
-        " ORDER BY t.due_on",
-        params,
-    ))
-    waiting = list(db.query(
-        "SELECT r.id, r.status, r.sent_on, r.due_on, r.due_on < :today AS overdue, r.person_id,"
-        " coalesce(i.name, v.name_es) AS target, p.first_names || ' ' || p.last_names AS full_name"
-        " FROM referrals r JOIN cases c ON c.id = r.case_id JOIN persons p ON p.id = r.person_id"
-        " LEFT JOIN institutions i ON i.id = r.institution_id LEFT JOIN services v ON v.id = r.service_id"
-        f" WHERE r.status IN ('sent', 'accepted') AND {scope} ORDER BY r.due_on",
-        params,
-    ))
+    open_cases = list(
+        db.query(
+            "SELECT c.id, c.person_id, c.priority, c.opened_at, p.first_names || ' ' || p.last_names AS full_name,"
+            " u.username AS case_worker FROM cases c JOIN persons p ON p.id = c.person_id"
+            f" LEFT JOIN users u ON u.id = c.case_worker_id WHERE c.status = 'open' AND {scope}"
+            " ORDER BY CASE c.priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, c.opened_at",
+            params,
+        )
+    )
+    open_tasks = list(
+        db.query(
+            "SELECT t.id, t.description, t.due_on, t.due_on < :today AS overdue, c.person_id, u.username AS owner,"
+            " p.first_names || ' ' || p.last_names AS full_name FROM tasks t JOIN cases c ON c.id = t.case_id"
+            f" JOIN persons p ON p.id = c.person_id JOIN users u ON u.id = t.owner_id WHERE t.status = 'open' AND {task_scope}"
+            " ORDER BY t.due_on",
+            params,
+        )
+    )
+    waiting = list(
+        db.query(
+            "SELECT r.id, r.status, r.sent_on, r.due_on, r.due_on < :today AS overdue, r.person_id,"
+            " coalesce(i.name, v.name_es) AS target, p.first_names || ' ' || p.last_names AS full_name"
+            " FROM referrals r JOIN cases c ON c.id = r.case_id JOIN persons p ON p.id = r.person_id"
+            " LEFT JOIN institutions i ON i.id = r.institution_id LEFT JOIN services v ON v.id = r.service_id"
+            f" WHERE r.status IN ('sent', 'accepted') AND {scope} ORDER BY r.due_on",
+            params,
+        )
+    )
     return {"cases": open_cases, "tasks": open_tasks, "referrals": waiting}
 
 
 def case_workers(db: Database, actor: User) -> list[dict]:
     require(actor, "case.read")
-    return list(db.query(
-        "SELECT id, username, role, block_code FROM users WHERE active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')"
-        " ORDER BY username"
-    ))
+    return list(
+        db.query(
+            "SELECT id, username, role, block_code FROM users WHERE active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')"
+            " ORDER BY username"
+        )
+    )

@@ -38,8 +38,13 @@ def list_institutions(db: Database, include_inactive: bool = False) -> list[dict
 def save_institution(db: Database, actor: User, data: dict, institution_id: int | None = None) -> int:
     require(actor, "institution.manage")
     code = (data.get("code") or "").strip().upper()
-    clean = {"code": code, "name": (data.get("name") or "").strip(), "sector": data.get("sector"),
-             "contact": (data.get("contact") or "").strip() or None, "active": int(data.get("active", True))}
+    clean = {
+        "code": code,
+        "name": (data.get("name") or "").strip(),
+        "sector": data.get("sector"),
+        "contact": (data.get("contact") or "").strip() or None,
+        "active": int(data.get("active", True)),
+    }
     errors = {}
     if not _CODE.fullmatch(code):
         errors["code"] = Message("error.block_code_format")
@@ -57,7 +62,9 @@ def save_institution(db: Database, actor: User, data: dict, institution_id: int 
             institution_id = db["institutions"].insert(clean).last_pk
             audit.record(db, actor, "create", "institution", institution_id, new=clean)
         else:
-            old = next(db.query("SELECT code, name, sector, contact, active FROM institutions WHERE id = ?", [institution_id]))
+            old = next(
+                db.query("SELECT code, name, sector, contact, active FROM institutions WHERE id = ?", [institution_id])
+            )
             old, new = audit.changed(old, clean)
             if new:
                 db["institutions"].update(institution_id, new)

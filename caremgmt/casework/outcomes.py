@@ -10,8 +10,7 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
@@ -34,7 +33,14 @@ ENROLMENT_TRANSITIONS = {
 }
 KINDS = ("primary_diploma", "secondary_diploma", "technical_certificate", "job", "business", "other")
 # The youngest age at which each outcome is plausible.
-MIN_AGE = {"primary_diploma": 9, "secondary_diploma": 14, "technical_certificate": 14, "job": 15, "business": 15, "other": 0}
+MIN_AGE = {
+    "primary_diploma": 9,
+    "secondary_diploma": 14,
+    "technical_certificate": 14,
+    "job": 15,
+    "business": 15,
+    "other": 0,
+}
 NEEDS_INSTITUTION = ("primary_diploma", "secondary_diploma", "technical_certificate")
 
 
@@ -56,18 +62,28 @@ def apply_in_transaction(db: Database, actor: User, person_id: int, programme: s
     if not db["persons"].count_where("id = ?", [person_id]):
         raise NotFound("person")
     if db["enrolments"].count_where(
-        "person_id = ? AND programme = ? AND status IN ('applied', 'waitlisted', 'enrolled', 'active')", [person_id, programme]
+        "person_id = ? AND programme = ? AND status IN ('applied', 'waitlisted', 'enrolled', 'active')",
+        [person_id, programme],
     ):
         raise OutcomeRefused(Message("error.already_enrolled"))
     now = clock.now_iso()
-    row = {"person_id": person_id, "programme": programme, "block_code": block_code, "status": "applied",
-           "applied_on": clock.today().isoformat(), "updated_at": now, "created_by": actor.id}
+    row = {
+        "person_id": person_id,
+        "programme": programme,
+        "block_code": block_code,
+        "status": "applied",
+        "applied_on": clock.today().isoformat(),
+        "updated_at": now,
+        "created_by": actor.id,
+    }
     enrolment_id = db["enrolments"].insert(row).last_pk
     audit.record(db, actor, "create", "enrolment", enrolment_id, person_id=person_id, new=row)
     return enrolment_id
 
 
-def advance_enrolment(db: Database, actor: User, enrolment_id: int, status: str, outcome: dict | None = None) -> int | None:
+def advance_enrolment(
+    db: Database, actor: User, enrolment_id: int, status: str, outcome: dict | None = None
+) -> int | None:
     """Move an enrolment on. ``completed`` needs ``outcome`` (recorded with it); returns its id."""
     require(actor, "case.write")
     with write_transaction(db):
@@ -83,8 +99,16 @@ def advance_enrolment(db: Database, actor: User, enrolment_id: int, status: str,
                 raise ValidationError({"outcome": Message("error.outcome_required")})
             outcome_id = _record(db, actor, person_id, {**outcome, "kind": PROGRAMMES[programme]}, enrolment_id)
         db["enrolments"].update(enrolment_id, {"status": status, "updated_at": clock.now_iso()})
-        audit.record(db, actor, "update", "enrolment", enrolment_id, person_id=person_id,
-                     old={"status": current}, new={"status": status})
+        audit.record(
+            db,
+            actor,
+            "update",
+            "enrolment",
+            enrolment_id,
+            person_id=person_id,
+            old={"status": current},
+            new={"status": status},
+        )
     return outcome_id
 
 
@@ -126,13 +150,21 @@ def _validate(db: Database, person_id: int, data: dict) -> dict:
 
 def _record(db: Database, actor: User, person_id: int, data: dict, enrolment_id: int | None = None) -> int:
     clean = _validate(db, person_id, data)
-    row = {**clean, "person_id": person_id, "enrolment_id": enrolment_id, "recorded_at": clock.now_iso(), "recorded_by": actor.id}
+    row = {
+        **clean,
+        "person_id": person_id,
+        "enrolment_id": enrolment_id,
+        "recorded_at": clock.now_iso(),
+        "recorded_by": actor.id,
+    }
     try:
         with db.atomic():
             outcome_id = db["outcomes"].insert(row).last_pk
     except sqlite3.IntegrityError as e:
         if "outcomes" in str(e) or "UNIQUE" in str(e):
-            raise OutcomeRefused(Message("error.second_diploma", {"kind": Message(f"outcome.{clean['kind']}")})) from None
+            raise OutcomeRefused(
+                Message("error.second_diploma", {"kind": Message(f"outcome.{clean['kind']}")})
+            ) from None
         raise
     audit.record(db, actor, "create", "outcome", outcome_id, person_id=person_id, new=clean)
     return outcome_id

@@ -9,25 +9,31 @@ import datetime as dt
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.casework.cases import CaseRefused, require_open_case
+from caremgmt.casework.outcomes import PROGRAMMES, apply_in_transaction
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.scheduling.booking import BookingRefused, book_one
-from caremgmt.scheduling.timetable import get_session
-from caremgmt.casework.cases import CaseRefused, require_open_case
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
-from caremgmt.casework.outcomes import PROGRAMMES, apply_in_transaction
+from caremgmt.scheduling.booking import BookingRefused, book_one
+from caremgmt.scheduling.timetable import get_session
 
 RESPONSE_DAYS = 15  # an institution is expected to answer within this
 TRANSITIONS = {"sent": ("accepted", "rejected"), "accepted": ("completed", "rejected"), "completed": (), "rejected": ()}
 
 
 def make_referral(
-    db: Database, actor: User, case_id: int, *, reason: str, institution_id: int | None = None,
-    session_id: int | None = None, programme: str | None = None, due_on: dt.date | None = None,
+    db: Database,
+    actor: User,
+    case_id: int,
+    *,
+    reason: str,
+    institution_id: int | None = None,
+    session_id: int | None = None,
+    programme: str | None = None,
+    due_on: dt.date | None = None,
 ) -> int:
     """Exactly one target: ``institution_id`` (outside), ``session_id`` (a booking
     at the block) or ``programme`` (an enrolment)."""
@@ -49,8 +55,15 @@ def make_referral(
     with write_transaction(db):
         case = require_open_case(db, case_id)
         person_id = case["person_id"]
-        row = {"case_id": case_id, "person_id": person_id, "reason": reason.strip(), "status": "sent",
-               "sent_on": today.isoformat(), "due_on": due_on.isoformat(), "created_by": actor.id}
+        row = {
+            "case_id": case_id,
+            "person_id": person_id,
+            "reason": reason.strip(),
+            "status": "sent",
+            "sent_on": today.isoformat(),
+            "due_on": due_on.isoformat(),
+            "created_by": actor.id,
+        }
         if institution_id:
             active = db.execute("SELECT active FROM institutions WHERE id = ?", [institution_id]).fetchone()
             if not active or not active[0]:
@@ -61,14 +74,28 @@ def make_referral(
                 raise BookingRefused(Message("error.use_laundry_page"))
             booked = book_one(db, actor, session_id, person_id)
             service_id = db.execute("SELECT service_id FROM sessions WHERE id = ?", [session_id]).fetchone()[0]
-            row.update(target="internal", service_id=service_id, participant_id=booked.participant_id,
-                       status="accepted" if booked.status == "booked" else "sent",
-                       accepted_on=today.isoformat() if booked.status == "booked" else None)
+            row.update(
+                target="internal",
+                service_id=service_id,
+                participant_id=booked.participant_id,
+                status="accepted" if booked.status == "booked" else "sent",
+                accepted_on=today.isoformat() if booked.status == "booked" else None,
+            )
         else:
-            row.update(target="internal", enrolment_id=apply_in_transaction(db, actor, person_id, programme, case["block_code"]))
+            row.update(
+                target="internal",
+                enrolment_id=apply_in_transaction(db, actor, person_id, programme, case["block_code"]),
+            )
         referral_id = db["referrals"].insert(row).last_pk
-        audit.record(db, actor, "create", "referral", referral_id, person_id=person_id,
-                     new={k: v for k, v in row.items() if k != "reason"})
+        audit.record(
+            db,
+            actor,
+            "create",
+            "referral",
+            referral_id,
+            person_id=person_id,
+            new={k: v for k, v in row.items() if k != "reason"},
+        )
     return referral_id
 
 
@@ -88,16 +115,20 @@ def set_status(db: Database, actor: User, referral_id: int, status: str) -> None
         else:
             change["closed_on"] = today
         db["referrals"].update(referral_id, change)
-        audit.record(db, actor, "update", "referral", referral_id, person_id=person_id, old={"status": current}, new=change)
+        audit.record(
+            db, actor, "update", "referral", referral_id, person_id=person_id, old={"status": current}, new=change
+        )
 
 
 def case_referrals(db: Database, actor: User, case_id: int) -> list[dict]:
     require(actor, "case.read")
-    return list(db.query(
-        "SELECT r.*, r.status IN ('sent', 'accepted') AND r.due_on < ? AS overdue,"
-        " i.name AS institution, v.name_es, v.name_en, e.programme"
-        " FROM referrals r LEFT JOIN institutions i ON i.id = r.institution_id"
-        " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"
-        " WHERE r.case_id = ? ORDER BY r.id DESC",
-        [clock.today().isoformat(), case_id],
-    ))
+    return list(
+        db.query(
+            "SELECT r.*, r.status IN ('sent', 'accepted') AND r.due_on < ? AS overdue,"
+            " i.name AS institution, v.name_es, v.name_en, e.programme"
+            " FROM referrals r LEFT JOIN institutions i ON i.id = r.institution_id"
+            " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"
+            " WHERE r.case_id = ? ORDER BY r.id DESC",
+            [clock.today().isoformat(), case_id],
+        )
+    )

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.casework.cases import may_see_confidential
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.casework.cases import may_see_confidential
 
 LIMIT = 100
 _SQL = """

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+
 from sqlite_utils import Database
 
-from caremgmt.core.clock import now_iso
 from caremgmt.core.actor import User
+from caremgmt.core.clock import now_iso
 from caremgmt.core.db import write_transaction
 
 
@@ -50,8 +51,14 @@ def record(
     )
 
 
-def record_opening(db: Database, actor: User, entity: str, entity_id: object, person_id: int,
-                   window: dt.timedelta = dt.timedelta(minutes=5)) -> None:
+def record_opening(
+    db: Database,
+    actor: User,
+    entity: str,
+    entity_id: object,
+    person_id: int,
+    window: dt.timedelta = dt.timedelta(minutes=5),
+) -> None:
     """Audit an opening of a person's file or notes. Reopening the same thing
     within ``window`` counts as the same opening, so reruns do not flood the log."""
     since = (dt.datetime.now(dt.UTC) - window).isoformat(timespec="seconds")
@@ -79,6 +86,10 @@ def person_history(db: Database, person_id: int, limit: int = 50) -> list[dict]:
         [person_id, limit],
     )
     return [
-        {**row, "old_values": json.loads(row["old_values"] or "null"), "new_values": json.loads(row["new_values"] or "null")}
+        {
+            **row,
+            "old_values": json.loads(row["old_values"] or "null"),
+            "new_values": json.loads(row["new_values"] or "null"),
+        }
         for row in rows
     ]

@@ -73,8 +73,13 @@ def verify_password(password: str, stored: str) -> bool:
         return False
     expected = base64.b64decode(digest)
     actual = hashlib.scrypt(
-        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p),
-        maxmem=64 * 1024 * 1024, dklen=len(expected),
+        password.encode(),
+        salt=base64.b64decode(salt),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        maxmem=64 * 1024 * 1024,
+        dklen=len(expected),
     )
     return hmac.compare_digest(actual, expected)
 
@@ -107,8 +112,15 @@ def create_first_admin(db: Database, username: str, password: str, language: str
 
 
 def _create(
-    db: Database, actor: User, username: str, password: str, role: str,
-    block_code: str | None, language: str, *, first_admin: bool,
+    db: Database,
+    actor: User,
+    username: str,
+    password: str,
+    role: str,
+    block_code: str | None,
+    language: str,
+    *,
+    first_admin: bool,
 ) -> User:
     username = (username or "").strip().lower()
     errors: dict[str, Message] = {}
@@ -140,7 +152,11 @@ def _create(
         }
         user_id = db["users"].insert(row).last_pk
         audit.record(
-            db, actor, "create", "user", user_id,
+            db,
+            actor,
+            "create",
+            "user",
+            user_id,
             new={"username": username, "role": role, "block_code": block_code},
         )
     return User(user_id, username, role, block_code, language)
@@ -155,8 +171,12 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     user = _row_to_user(rows[0]) if rows and ok else None
     with write_transaction(db):
         audit.record(
-            db, user, "login" if user else "login_failed", "user",
-            user.id if user else None, detail=None if user else username[:40],
+            db,
+            user,
+            "login" if user else "login_failed",
+            "user",
+            user.id if user else None,
+            detail=None if user else username[:40],
         )
     return user
 
@@ -179,7 +199,9 @@ def set_language(db: Database, user: User, language: str) -> User:
 
 def list_users(db: Database, actor: User) -> list[dict]:
     require(actor, "user.manage")
-    return list(db.query("SELECT id, username, role, block_code, language, active, created_at FROM users ORDER BY username"))
+    return list(
+        db.query("SELECT id, username, role, block_code, language, active, created_at FROM users ORDER BY username")
+    )
 
 
 def set_active(db: Database, actor: User, user_id: int, active: bool) -> None:

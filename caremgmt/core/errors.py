@@ -37,9 +37,7 @@ class DuplicateDocument(CareError):
     """The document is already registered; ``field`` says which form section."""
 
     def __init__(self, person: dict, field: str = "doc_number"):
-        super().__init__(
-            Message("error.duplicate_document", {"name": person["full_name"]})
-        )
+        super().__init__(Message("error.duplicate_document", {"name": person["full_name"]}))
         self.person = person
         self.field = field
 

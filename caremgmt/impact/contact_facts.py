@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from sqlite_utils import Database
 
-from caremgmt.scheduling import carehours
-from caremgmt.registry import vocab
 from caremgmt.core.db import write_transaction
+from caremgmt.registry import vocab
+from caremgmt.scheduling import carehours
 from caremgmt.scheduling.catalogue import CATEGORIES
 
 # Coded columns hold an index into these tuples, plus one (0 = not recorded).
@@ -37,16 +37,36 @@ CODES = {
     "disability": vocab.DISABILITIES,
     "migrant_status": vocab.MIGRANT_STATUSES,
 }
-CONTACT = np.dtype([
-    ("person", "<i4"), ("block", "<i2"), ("locality", "i1"), ("category", "i1"), ("age_band", "i1"),
-    ("stratum", "i1"), ("ethnicity", "i1"), ("disability", "i1"), ("migrant_status", "i1"), ("caregiver", "i1"),
-    ("hours", "<f8"),
-])
+CONTACT = np.dtype(
+    [
+        ("person", "<i4"),
+        ("block", "<i2"),
+        ("locality", "i1"),
+        ("category", "i1"),
+        ("age_band", "i1"),
+        ("stratum", "i1"),
+        ("ethnicity", "i1"),
+        ("disability", "i1"),
+        ("migrant_status", "i1"),
+        ("caregiver", "i1"),
+        ("hours", "<f8"),
+    ]
+)
 # One row per session: what the laundry and occupancy figures count.
-SESSION = np.dtype([
-    ("block", "<i2"), ("locality", "i1"), ("category", "i1"), ("kind", "i1"), ("scheduled", "i1"),
-    ("capacity", "<i2"), ("booked", "<i2"), ("waitlisted", "<i2"), ("collected", "<i2"), ("no_show", "<i2"),
-])
+SESSION = np.dtype(
+    [
+        ("block", "<i2"),
+        ("locality", "i1"),
+        ("category", "i1"),
+        ("kind", "i1"),
+        ("scheduled", "i1"),
+        ("capacity", "<i2"),
+        ("booked", "<i2"),
+        ("waitlisted", "<i2"),
+        ("collected", "<i2"),
+        ("no_show", "<i2"),
+    ]
+)
 KINDS = ("activity", "laundry")
 EPOCH = dt.date(1970, 1, 1)
 
@@ -60,9 +80,13 @@ def age_band_sql(birth: str, on: str) -> str:
     """Age band of someone born ``birth`` on the date ``on`` (SQL expressions):
     the one definition the facts, the breakdowns and the exports share (the
     contacts export applies AGE_BANDS column-wise; a test holds it to this SQL)."""
-    age = (f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
-           f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))")
-    return "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
+    age = (
+        f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
+        f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))"
+    )
+    return (
+        "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
+    )
 
 
 def _code_sql(expression: str, values: tuple[str, ...]) -> str:
@@ -95,8 +119,14 @@ def _day_sessions(db: Database, params: dict) -> np.ndarray:
         # Only laundry slots have loads: skip reading every activity booking.
         query = f"(SELECT count(*) FROM participants w WHERE w.session_id = s.id AND {condition})"
         return f"CASE WHEN v.kind = '{kind}' THEN {query} ELSE 0 END" if kind else query
-    counts = ", ".join((count("w.status = 'waitlisted'"), count("w.status = 'booked' AND w.load_status = 'collected'", "laundry"),
-                        count("w.status = 'booked' AND w.load_status = 'no_show'", "laundry")))
+
+    counts = ", ".join(
+        (
+            count("w.status = 'waitlisted'"),
+            count("w.status = 'booked' AND w.load_status = 'collected'", "laundry"),
+            count("w.status = 'booked' AND w.load_status = 'no_show'", "laundry"),
+        )
+    )
     rows = db.execute(
         f"SELECT {_PLACE}, {_code_sql('v.kind', KINDS)}, s.status = 'scheduled', s.capacity, s.booked_count, {counts}"
         f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {_DAY}",
@@ -128,10 +158,16 @@ def refresh(db: Database, start: dt.date | None = None, end: dt.date | None = No
     rebuilt = 0
     while db.execute(f"SELECT 1 FROM contact_days WHERE {where} LIMIT 1", params).fetchone():
         with write_transaction(db):
-            days = [d for (d,) in db.execute(
-                f"SELECT day FROM contact_days WHERE {where} ORDER BY day LIMIT {REFRESH_DAYS}", params)]
-            db.conn.executemany("UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ?",
-                                [_day_blobs(db, day) for day in days])
+            days = [
+                d
+                for (d,) in db.execute(
+                    f"SELECT day FROM contact_days WHERE {where} ORDER BY day LIMIT {REFRESH_DAYS}", params
+                )
+            ]
+            db.conn.executemany(
+                "UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ?",
+                [_day_blobs(db, day) for day in days],
+            )
         rebuilt += len(days)
     return rebuilt
 
@@ -200,7 +236,8 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
                 continue
             rows = db.execute(
                 "SELECT day, facts, sessions FROM contact_days WHERE day BETWEEN ? AND ? AND facts IS NOT NULL ORDER BY day",
-                [start.isoformat(), end.isoformat()]).fetchall()
+                [start.isoformat(), end.isoformat()],
+            ).fetchall()
             blocks = _block_index(db)
             break
         finally:
@@ -213,4 +250,5 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
     def table(blobs: list[bytes], dtype: np.dtype) -> Table:
         rows = np.frombuffer(b"".join(blobs), dtype=dtype)  # one copy, then views
         return Table(rows, np.repeat(np.array(days, dtype="<i4"), [len(b) // dtype.itemsize for b in blobs]))
+
     return Facts(table(facts, CONTACT), table(sessions, SESSION), blocks)

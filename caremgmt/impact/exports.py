@@ -39,15 +39,14 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
-from caremgmt.impact import metrics
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.impact.contact_facts import AGE_BANDS
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message, t
+from caremgmt.impact import metrics
+from caremgmt.impact.contact_facts import AGE_BANDS
 
 KINDS = ("persons", "contacts", "laundry", "outcomes", "referrals", "metrics")
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -98,16 +97,56 @@ def pseudonym(secret: bytes | hmac.HMAC, person_id: int) -> str:
 # pseudonym, filled in while writing.
 
 COLUMNS = {
-    "persons": ("person_pid", "is_caregiver", "registration_month", "birth_year", "sex", "gender_identity",
-                "locality_code", "stratum", "ethnicity", "disability", "migrant_status", "education_level",
-                "care_hours_per_day", "registration_channel", "home_block", "people_cared_for", "caregivers"),
-    "contacts": ("person_pid", "session_date", "block", "locality_code", "service_code", "category", "audience",
-                 "status", "quantity", "walk_in", "age_band", "is_caregiver"),
+    "persons": (
+        "person_pid",
+        "is_caregiver",
+        "registration_month",
+        "birth_year",
+        "sex",
+        "gender_identity",
+        "locality_code",
+        "stratum",
+        "ethnicity",
+        "disability",
+        "migrant_status",
+        "education_level",
+        "care_hours_per_day",
+        "registration_channel",
+        "home_block",
+        "people_cared_for",
+        "caregivers",
+    ),
+    "contacts": (
+        "person_pid",
+        "session_date",
+        "block",
+        "locality_code",
+        "service_code",
+        "category",
+        "audience",
+        "status",
+        "quantity",
+        "walk_in",
+        "age_band",
+        "is_caregiver",
+    ),
     "laundry": ("person_pid", "slot_date", "block", "locality_code", "load_status"),
     # No person-level place here: it is in the persons export, where rare combinations are suppressed.
     "outcomes": ("person_pid", "kind", "achieved_month", "hours", "from_enrolment"),
-    "referrals": ("person_pid", "target", "institution_code", "sector", "service_code", "programme", "status",
-                  "sent_month", "days_to_accept", "days_to_close", "overdue", "case_priority"),
+    "referrals": (
+        "person_pid",
+        "target",
+        "institution_code",
+        "sector",
+        "service_code",
+        "programme",
+        "status",
+        "sent_month",
+        "days_to_accept",
+        "days_to_close",
+        "overdue",
+        "case_priority",
+    ),
     "metrics": ("period_from", "period_to", "dimension", "value", "people_served", "service_contacts", "amount"),
 }
 
@@ -142,8 +181,14 @@ def _coarse(row: tuple) -> tuple:
     """Level-1 generalisation of the quasi-identifiers (birth year, sex, locality,
     ethnicity, disability, migrant status): decade and grouped categories."""
     year, sex, locality, ethnicity, disability, migrant = row
-    return (_decade(year), sex, locality, "none" if ethnicity in (None, "none") else "other",
-            "none" if disability in (None, "none") else "any", migrant if migrant in (None, "colombian") else "migrant")
+    return (
+        _decade(year),
+        sex,
+        locality,
+        "none" if ethnicity in (None, "none") else "other",
+        "none" if disability in (None, "none") else "any",
+        migrant if migrant in (None, "colombian") else "migrant",
+    )
 
 
 def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
@@ -151,9 +196,16 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
     period, bounds = metrics.registered_between(f)
     where = where.replace("p.created_at >= :start AND p.created_at < :end_excl", period)
     params.update(bounds)
-    qi = ("CAST(substr(p.birth_date, 1, 4) AS INTEGER), p.sex, p.locality_code, p.ethnicity, p.disability,"
-          " p.migrant_status")
-    exact = Counter({tuple(r[:-1]): r[-1] for r in db.execute(f"SELECT {qi}, count(*) FROM persons p WHERE {where} GROUP BY {qi}", params)})
+    qi = (
+        "CAST(substr(p.birth_date, 1, 4) AS INTEGER), p.sex, p.locality_code, p.ethnicity, p.disability,"
+        " p.migrant_status"
+    )
+    exact = Counter(
+        {
+            tuple(r[:-1]): r[-1]
+            for r in db.execute(f"SELECT {qi}, count(*) FROM persons p WHERE {where} GROUP BY {qi}", params)
+        }
+    )
     coarse: Counter = Counter()
     for key, n in exact.items():
         coarse[_coarse(key)] += n
@@ -177,8 +229,25 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
             # so no other column can single her out either.
             yield (pid, caregiver, *("*",) * 15)
             continue
-        yield (pid, caregiver, month, year, sex, gender, locality, stratum, ethnicity, disability, migrant, education,
-               hours, channel, block, cared, carers)
+        yield (
+            pid,
+            caregiver,
+            month,
+            year,
+            sex,
+            gender,
+            locality,
+            stratum,
+            ethnicity,
+            disability,
+            migrant,
+            education,
+            hours,
+            channel,
+            block,
+            cared,
+            carers,
+        )
 
 
 def _int_table(db: Database, table_name: str, sql: str, params: dict | None = None, width: int = 1) -> np.ndarray:
@@ -202,19 +271,31 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     person, age band and pseudonym come from arrays made once; the text of
     each session's columns and of each combination of the last five columns is
     encoded once by the csv module and reused."""
+
     def encoded(values: tuple) -> str:
         return _encode([values], delimiter)[:-2]  # without the line end
 
-    person = _int_table(db, "persons", "SELECT id, CAST(substr(birth_date, 1, 4) AS INTEGER), CAST(substr(birth_date, 6, 2)"
-                            " || substr(birth_date, 9, 2) AS INTEGER), is_caregiver FROM persons", width=3)
+    person = _int_table(
+        db,
+        "persons",
+        "SELECT id, CAST(substr(birth_date, 1, 4) AS INTEGER), CAST(substr(birth_date, 6, 2)"
+        " || substr(birth_date, 9, 2) AS INTEGER), is_caregiver FROM persons",
+        width=3,
+    )
     pids = np.empty(len(person), dtype=object)
     keyed = hmac.new(secret, digestmod=hashlib.sha256)
     for (pid,) in db.execute(RESEARCH_CONSENTING):
         pids[pid] = pseudonym(keyed, pid) + delimiter
     where, params = _where(f, "s.starts_at", "s.block_code", None)
-    session = _int_table(db, "sessions", "SELECT s.id, CAST(substr(s.starts_at, 1, 4) AS INTEGER), CAST(substr(s.starts_at, 6, 2)"
-                             " || substr(s.starts_at, 9, 2) AS INTEGER), 1 FROM sessions s"
-                             f" WHERE {where}", params, width=3)  # year, month-day (MMDD), in scope
+    session = _int_table(
+        db,
+        "sessions",
+        "SELECT s.id, CAST(substr(s.starts_at, 1, 4) AS INTEGER), CAST(substr(s.starts_at, 6, 2)"
+        " || substr(s.starts_at, 9, 2) AS INTEGER), 1 FROM sessions s"
+        f" WHERE {where}",
+        params,
+        width=3,
+    )  # year, month-day (MMDD), in scope
     texts = np.empty(len(session), dtype=object)
     shared: dict[tuple, str] = {}
     for sid, day, *place in db.execute(
@@ -233,12 +314,17 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     db.execute("CREATE TEMP TABLE IF NOT EXISTS export_people (id INTEGER PRIMARY KEY)")
     db.execute("CREATE TEMP TABLE IF NOT EXISTS export_sessions (id INTEGER PRIMARY KEY)")
     try:
-        db.conn.executemany("INSERT INTO temp.export_people VALUES (?)", ((int(i),) for i in np.flatnonzero(pids != None)))  # noqa: E711
-        db.conn.executemany("INSERT INTO temp.export_sessions VALUES (?)", ((int(i),) for i in np.flatnonzero(session[:, 2])))
+        db.conn.executemany(
+            "INSERT INTO temp.export_people VALUES (?)", ((int(i),) for i in np.flatnonzero(pids != None))
+        )
+        db.conn.executemany(
+            "INSERT INTO temp.export_sessions VALUES (?)", ((int(i),) for i in np.flatnonzero(session[:, 2]))
+        )
         cursor = db.execute(
             f"SELECT person_id, session_id, {status_sql} * 2 + walk_in, quantity FROM attendance"
             # "+" keeps SQLite on the table in stored order rather than an index and a sort.
-            " WHERE +person_id IN temp.export_people AND +session_id IN temp.export_sessions ORDER BY id")
+            " WHERE +person_id IN temp.export_people AND +session_id IN temp.export_sessions ORDER BY id"
+        )
         while batch := cursor.fetchmany(BATCH):
             rows = np.array(batch, dtype=np.float64)
             who, at = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
@@ -266,7 +352,9 @@ def _contact_tail(key: int, quantities: np.ndarray, bands: list[str], encoded: C
     rest, band = divmod(rest, len(bands))
     quantity, status_walk_in = divmod(rest, 6)
     status, walk_in = divmod(status_walk_in, 2)
-    return encoded((_ATTENDANCE_STATUSES[status], float(quantities[quantity]), walk_in, bands[band], caregiver)) + "\r\n"
+    return (
+        encoded((_ATTENDANCE_STATUSES[status], float(quantities[quantity]), walk_in, bands[band], caregiver)) + "\r\n"
+    )
 
 
 def _encode(rows: Iterable[tuple], delimiter: str) -> str:
@@ -336,21 +424,35 @@ def metric_rows(db: Database, f: metrics.Filters) -> list[tuple]:
     facts = metrics.facts_for(db, f)
     head = metrics.headlines(db, f, facts)
     rows = [(*period, "all", "total", _small(head["people_served"]), _small(head["service_contacts"]), "")]
-    counted = ("people_registered", "people_registered_cumulative", "people_served", "service_contacts",
-               "active_caregivers", "laundry_loads", "diplomas", "other_outcomes", "waitlist")
+    counted = (
+        "people_registered",
+        "people_registered_cumulative",
+        "people_served",
+        "service_contacts",
+        "active_caregivers",
+        "laundry_loads",
+        "diplomas",
+        "other_outcomes",
+        "waitlist",
+    )
     for name in metrics.HEADLINES:
         rows.append((*period, "headline", name, "", "", _small(head[name]) if name in counted else head[name]))
     for dimension in metrics.DIMENSIONS:
         groups = metrics.breakdown(db, f, dimension, facts)
         served = suppress([g["people_served"] for g in groups])
         contacts = suppress([g["contacts"] for g in groups])
-        rows += [(*period, dimension, "" if g["value"] is None else g["value"], s, c, "")
-                 for g, s, c in zip(groups, served, contacts, strict=True)]
+        rows += [
+            (*period, dimension, "" if g["value"] is None else g["value"], s, c, "")
+            for g, s, c in zip(groups, served, contacts, strict=True)
+        ]
     return rows
 
 
 _SOURCES: dict[str, Callable[[Database, metrics.Filters], Iterable[tuple]]] = {
-    "persons": _persons, "laundry": _laundry, "outcomes": _outcomes, "referrals": _referrals,
+    "persons": _persons,
+    "laundry": _laundry,
+    "outcomes": _outcomes,
+    "referrals": _referrals,
 }
 
 
@@ -365,16 +467,29 @@ def _chunks(db: Database, kind: str, f: metrics.Filters, secret: bytes, delimite
         return
     source = iter(_SOURCES[kind](db, f))
     while batch := list(itertools.islice(source, BATCH)):
-        yield _encode([(pseudonym(secret, row[0]), *(safe_cell(v) for v in row[1:])) for row in batch], delimiter), len(batch)
+        yield (
+            _encode([(pseudonym(secret, row[0]), *(safe_cell(v) for v in row[1:])) for row in batch], delimiter),
+            len(batch),
+        )
 
 
 def dictionary_rows(kind: str) -> list[tuple[str, str, str]]:
-    return [(column, t(f"export.{kind}.{column}", "es"), t(f"export.{kind}.{column}", "en")) for column in COLUMNS[kind]]
+    return [
+        (column, t(f"export.{kind}.{column}", "es"), t(f"export.{kind}.{column}", "en")) for column in COLUMNS[kind]
+    ]
 
 
 def export(
-    db: Database, actor: User, kind: str, out: str | Path, *, start: dt.date | None = None, end: dt.date | None = None,
-    block_code: str | None = None, separator: str = "comma", progress: Callable[[int], None] | None = None,
+    db: Database,
+    actor: User,
+    kind: str,
+    out: str | Path,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    block_code: str | None = None,
+    separator: str = "comma",
+    progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write one de-identified export and its data dictionary next to it."""
     require(actor, "export.run")
@@ -406,8 +521,21 @@ def export(
     if progress:
         progress(rows)
     with write_transaction(db):
-        audit.record(db, actor, "export", "export", kind, detail=json.dumps({
-            "kind": kind, "from": f.start.isoformat(), "to": f.end.isoformat(), "block": block_code,
-            "separator": separator, "rows": rows,
-        }))
+        audit.record(
+            db,
+            actor,
+            "export",
+            "export",
+            kind,
+            detail=json.dumps(
+                {
+                    "kind": kind,
+                    "from": f.start.isoformat(),
+                    "to": f.end.isoformat(),
+                    "block": block_code,
+                    "separator": separator,
+                    "rows": rows,
+                }
+            ),
+        )
     return ExportResult(out, dictionary, rows)

@@ -19,18 +19,28 @@ import numpy as np
 from sqlite_utils import Database
 
 from caremgmt.core import clock
-from caremgmt.impact import contact_facts
-from caremgmt.impact.contact_facts import CODES, KINDS, Facts, Table
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.impact import contact_facts
+from caremgmt.impact.contact_facts import CODES, KINDS, Facts, Table
 from caremgmt.scheduling.catalogue import CATEGORIES
 
 ACTIVE_DAYS = 90
 RETENTION_STEPS = ("registered", "first_attendance", "five_attendances", "outcome")
 DIPLOMAS = ("primary_diploma", "secondary_diploma")
 HEADLINES = (
-    "people_registered", "people_registered_cumulative", "people_served", "service_contacts", "active_caregivers",
-    "care_hours_freed", "laundry_loads", "laundry_no_show_rate", "diplomas", "other_outcomes", "occupancy", "waitlist",
+    "people_registered",
+    "people_registered_cumulative",
+    "people_served",
+    "service_contacts",
+    "active_caregivers",
+    "care_hours_freed",
+    "laundry_loads",
+    "laundry_no_show_rate",
+    "diplomas",
+    "other_outcomes",
+    "occupancy",
+    "waitlist",
 )
 DIMENSIONS = ("block", "locality", "category", "age_band", "stratum", "ethnicity", "disability", "migrant_status")
 
@@ -70,8 +80,10 @@ def validate(db: Database, filters: Filters) -> Filters:
 def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
     """Registration within the period, in Bogotá days: created_at is stored in
     UTC, so a local day runs from 05:00 UTC to 05:00 UTC the next day."""
-    return (f"{alias}.created_at >= :reg_start AND {alias}.created_at < :reg_end",
-            {"reg_start": f"{f.start.isoformat()}T05:00", "reg_end": f"{(f.end + dt.timedelta(days=1)).isoformat()}T05:00"})
+    return (
+        f"{alias}.created_at >= :reg_start AND {alias}.created_at < :reg_end",
+        {"reg_start": f"{f.start.isoformat()}T05:00", "reg_end": f"{(f.end + dt.timedelta(days=1)).isoformat()}T05:00"},
+    )
 
 
 LOCAL_MONTH = "strftime('%Y-%m', {column}, " + clock.SQL_TO_LOCAL + ")"
@@ -194,18 +206,24 @@ def outcomes_by_kind(db: Database, f: Filters) -> dict[str, int]:
     """Outcomes achieved in the period, by kind (persons' home block and locality)."""
     where, params = _person_where(f)
     params.update(start=f.start.isoformat(), end=f.end.isoformat())
-    return {k: n for k, n in db.execute(
-        "SELECT o.kind, count(*) FROM outcomes o JOIN persons p ON p.id = o.person_id"
-        f" WHERE o.achieved_on BETWEEN :start AND :end{where} GROUP BY o.kind", params,
-    )}
+    return {
+        k: n
+        for k, n in db.execute(
+            "SELECT o.kind, count(*) FROM outcomes o JOIN persons p ON p.id = o.person_id"
+            f" WHERE o.achieved_on BETWEEN :start AND :end{where} GROUP BY o.kind",
+            params,
+        )
+    }
 
 
 def _occupancy(facts: Facts, f: Filters) -> dict:
     sessions = _place(facts.sessions, f, facts.blocks).rows
     sessions = sessions[(sessions["kind"] == KINDS.index("activity") + 1) & (sessions["scheduled"] == 1)]
     capacity = int(sessions["capacity"].sum())
-    return {"occupancy": round(int(sessions["booked"].sum()) / capacity, 3) if capacity else 0.0,
-            "waitlist": int(sessions["waitlisted"].sum())}
+    return {
+        "occupancy": round(int(sessions["booked"].sum()) / capacity, 3) if capacity else 0.0,
+        "waitlist": int(sessions["waitlisted"].sum()),
+    }
 
 
 def occupancy(db: Database, f: Filters) -> dict:
@@ -225,10 +243,19 @@ def retention(db: Database, f: Filters, facts: Facts | None = None) -> dict[str,
     registered = np.array(ids.split(",") if ids else [], dtype=np.int64)  # one string: far faster than 150,000 rows
     since_start = facts.contacts.between(f.start, max(f.end, clock.today())).rows["person"]
     attended = np.bincount(since_start, minlength=int(registered.max(initial=0)) + 1)[registered]
-    outcome = _one(db, f"SELECT count(DISTINCT o.person_id) FROM outcomes o JOIN persons p ON p.id = o.person_id"
-                       f" WHERE {period}{where}", params)
-    return dict(zip(RETENTION_STEPS, (len(registered), int((attended >= 1).sum()), int((attended >= 5).sum()), outcome),
-                    strict=True))
+    outcome = _one(
+        db,
+        f"SELECT count(DISTINCT o.person_id) FROM outcomes o JOIN persons p ON p.id = o.person_id"
+        f" WHERE {period}{where}",
+        params,
+    )
+    return dict(
+        zip(
+            RETENTION_STEPS,
+            (len(registered), int((attended >= 1).sum()), int((attended >= 5).sum()), outcome),
+            strict=True,
+        )
+    )
 
 
 def headlines(db: Database, f: Filters, facts: Facts | None = None) -> dict[str, float]:
@@ -262,7 +289,9 @@ def monthly(db: Database, f: Filters, facts: Facts | None = None) -> list[dict]:
     months: dict[str, dict] = {}
 
     def put(month: str, key: str, value: float) -> None:
-        months.setdefault(month, {"month": month, "registrations": 0, "people_served": 0, "contacts": 0, "care_hours": 0.0})
+        months.setdefault(
+            month, {"month": month, "registrations": 0, "people_served": 0, "contacts": 0, "care_hours": 0.0}
+        )
         months[month][key] = value
 
     stamps = contacts.months()
@@ -304,8 +333,10 @@ def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = No
     served = _distinct(contacts.rows["person"], codes)
     counted = np.bincount(codes)
     present = np.flatnonzero(counted)
-    groups = [{"value": value, "people_served": int(served[c]), "contacts": int(counted[c])}
-              for c, value in zip(present, facts.decode(dimension, present), strict=True)]
+    groups = [
+        {"value": value, "people_served": int(served[c]), "contacts": int(counted[c])}
+        for c, value in zip(present, facts.decode(dimension, present), strict=True)
+    ]
     return sorted(groups, key=lambda g: -g["contacts"])
 
 

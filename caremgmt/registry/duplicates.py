@@ -30,8 +30,10 @@ def _swapped(date: dt.date) -> str | None:
 
 def _folded_match(a: str, b: str) -> bool:
     """names_match for names already folded (persons.search_name is stored folded)."""
-    return (fuzz.token_sort_ratio(a, b, score_cutoff=NAME_SORT_THRESHOLD) > 0
-            or fuzz.token_set_ratio(a, b, score_cutoff=NAME_SUBSET_THRESHOLD) > 0)
+    return (
+        fuzz.token_sort_ratio(a, b, score_cutoff=NAME_SORT_THRESHOLD) > 0
+        or fuzz.token_set_ratio(a, b, score_cutoff=NAME_SUBSET_THRESHOLD) > 0
+    )
 
 
 def names_match(a: str, b: str) -> bool:
@@ -62,7 +64,9 @@ def probable_duplicates(
         [(born - window).isoformat(), (born + window).isoformat(), swapped],
     ).fetchall()
     if phone:
-        candidates += db.execute("SELECT id, birth_date, search_name, phone FROM persons WHERE phone = ?", [phone]).fetchall()
+        candidates += db.execute(
+            "SELECT id, birth_date, search_name, phone FROM persons WHERE phone = ?", [phone]
+        ).fetchall()
     reasons_by_id: dict[int, list[str]] = {}
     for person_id, other_birth, other_name, other_phone in candidates:
         if person_id in exclude_ids or person_id in reasons_by_id:
@@ -80,6 +84,10 @@ def probable_duplicates(
     best = sorted(reasons_by_id, key=lambda i: (-len(reasons_by_id[i]), i))[:MAX_MATCHES]
     if not best:
         return []
-    rows = {r["id"]: r for r in db.query(f"SELECT {_DETAILS} FROM persons WHERE id IN ({','.join('?' * len(best))})", best)}
-    return [{**rows[i], "full_name": full_name(rows[i]["first_names"], rows[i]["last_names"]), "reasons": reasons_by_id[i]}
-            for i in best]
+    rows = {
+        r["id"]: r for r in db.query(f"SELECT {_DETAILS} FROM persons WHERE id IN ({','.join('?' * len(best))})", best)
+    }
+    return [
+        {**rows[i], "full_name": full_name(rows[i]["first_names"], rows[i]["last_names"]), "reasons": reasons_by_id[i]}
+        for i in best
+    ]

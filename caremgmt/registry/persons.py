@@ -11,18 +11,16 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
-from caremgmt.core import reference
-from caremgmt.registry import vocab
+from caremgmt.core import audit, clock, reference
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
-from caremgmt.registry.duplicates import probable_duplicates
 from caremgmt.core.errors import DuplicateDocument, NotFound, ProbableDuplicates, ValidationError
 from caremgmt.core.i18n import Message
-from caremgmt.registry.search import index_terms
 from caremgmt.core.text import fold, full_name
+from caremgmt.registry import vocab
+from caremgmt.registry.duplicates import probable_duplicates
+from caremgmt.registry.search import index_terms
 from caremgmt.registry.validation import validate_cared_person, validate_caregiver, validate_dependent
 
 LINK_FIELDS = ("relationship", "care_need")
@@ -158,7 +156,12 @@ def _add_dependents(db: Database, actor: User, caregiver_id: int, dependents: li
 
 def _log_override(db: Database, actor: User, person_id: int, matches: list[dict]) -> None:
     audit.record(
-        db, actor, "duplicate_override", "person", person_id, person_id=person_id,
+        db,
+        actor,
+        "duplicate_override",
+        "person",
+        person_id,
+        person_id=person_id,
         detail="different from: " + ", ".join(str(m["id"]) for m in matches),
     )
 
@@ -239,8 +242,16 @@ def add_dependent(
         [cared_id] = _add_dependents(db, actor, caregiver_id, [clean])
         if not caregiver["is_caregiver"]:
             db.execute("UPDATE persons SET is_caregiver = 1 WHERE id = ?", [caregiver_id])
-            audit.record(db, actor, "update", "person", caregiver_id, person_id=caregiver_id,
-                         old={"is_caregiver": 0}, new={"is_caregiver": 1})
+            audit.record(
+                db,
+                actor,
+                "update",
+                "person",
+                caregiver_id,
+                person_id=caregiver_id,
+                old={"is_caregiver": 0},
+                new={"is_caregiver": 1},
+            )
         if matches:
             _log_override(db, actor, cared_id, matches)
     return cared_id
@@ -290,9 +301,24 @@ def person_history(db: Database, actor: User, person_id: int) -> list[dict]:
 
 
 EDITABLE_FIELDS = (
-    "doc_type", "doc_number", "first_names", "last_names", "birth_date", "sex", "gender_identity",
-    "phone", "locality_code", "neighbourhood", "stratum", "ethnicity", "disability",
-    "migrant_status", "education_level", "care_hours_per_day", "registration_channel", "home_block",
+    "doc_type",
+    "doc_number",
+    "first_names",
+    "last_names",
+    "birth_date",
+    "sex",
+    "gender_identity",
+    "phone",
+    "locality_code",
+    "neighbourhood",
+    "stratum",
+    "ethnicity",
+    "disability",
+    "migrant_status",
+    "education_level",
+    "care_hours_per_day",
+    "registration_channel",
+    "home_block",
 )
 
 
@@ -348,10 +374,14 @@ def withdraw_consent(db: Database, actor: User, consent_id: int) -> None:
         if rows[0]["withdrawn_at"]:
             raise ValidationError({"consent": Message("error.consent_already_withdrawn")})
         now = clock.now_iso()
-        db.execute(
-            "UPDATE consents SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ?", [now, actor.id, consent_id]
-        )
+        db.execute("UPDATE consents SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ?", [now, actor.id, consent_id])
         audit.record(
-            db, actor, "withdraw", "consent", consent_id, person_id=rows[0]["person_id"],
-            old={"withdrawn_at": None}, new={"withdrawn_at": now, "purpose": rows[0]["purpose"]},
+            db,
+            actor,
+            "withdraw",
+            "consent",
+            consent_id,
+            person_id=rows[0]["person_id"],
+            old={"withdrawn_at": None},
+            new={"withdrawn_at": now, "purpose": rows[0]["purpose"]},
         )

@@ -24,8 +24,7 @@ from caremgmt.registry.validation import normalize_document, normalize_phone
 PAGE_SIZE = 20
 MIN_TYPO_WORD = 4  # shorter words are not typo-corrected: too many neighbours
 _SUMMARY = (
-    "p.id, p.first_names, p.last_names, p.doc_type, p.doc_number, p.birth_date,"
-    " p.phone, p.home_block, p.is_caregiver"
+    "p.id, p.first_names, p.last_names, p.doc_type, p.doc_number, p.birth_date, p.phone, p.home_block, p.is_caregiver"
 )
 _LOOKS_LIKE_NUMBER = re.compile(r"[+\d][\d\s.\-]*")
 _LOOKS_LIKE_PASSPORT = re.compile(r"[A-Za-z]{1,3}\d{4,14}")
@@ -41,9 +40,7 @@ class SearchPage:
 
 def index_terms(db: Database, search_name: str) -> None:
     """Remember the words of a name for typo-tolerant search."""
-    db.conn.executemany(
-        "INSERT OR IGNORE INTO name_terms (term) VALUES (?)", [(w,) for w in set(search_name.split())]
-    )
+    db.conn.executemany("INSERT OR IGNORE INTO name_terms (term) VALUES (?)", [(w,) for w in set(search_name.split())])
 
 
 def search_persons(db: Database, actor: User, query: str, page: int = 0, page_size: int = PAGE_SIZE) -> SearchPage:

@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import phonenumbers
 
-from caremgmt.registry import vocab
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.registry import vocab
 
 # Digits (or characters, for passports) per document type, and the ages a
 # holder of that document can plausibly have.
@@ -121,9 +121,7 @@ class Checker:
             self.fail(field, "error.required")
         elif len(value) > NAME_MAX_LENGTH:
             self.fail(field, "error.too_long", max=NAME_MAX_LENGTH)
-        elif not all(c.isalpha() or c in _NAME_PUNCTUATION for c in value) or not any(
-            c.isalpha() for c in value
-        ):
+        elif not all(c.isalpha() or c in _NAME_PUNCTUATION for c in value) or not any(c.isalpha() for c in value):
             self.fail(field, "error.name_characters")
         self.clean[field] = value
 

@@ -8,13 +8,25 @@ ETHNICITIES = ("none", "indigenous", "afro", "raizal", "palenquero", "rrom")
 DISABILITIES = ("none", "physical", "visual", "hearing", "intellectual", "psychosocial", "multiple")
 MIGRANT_STATUSES = ("colombian", "migrant_regular", "migrant_irregular", "returned")
 EDUCATION_LEVELS = (
-    "none", "primary_incomplete", "primary", "secondary_incomplete", "secondary",
-    "technical", "university", "postgraduate",
+    "none",
+    "primary_incomplete",
+    "primary",
+    "secondary_incomplete",
+    "secondary",
+    "technical",
+    "university",
+    "postgraduate",
 )
 REGISTRATION_CHANNELS = ("front_desk", "bus", "outreach", "self_preregistration")
 RELATIONSHIPS = (
-    "child", "parent", "grandchild", "grandparent", "spouse", "sibling",
-    "other_relative", "non_relative",
+    "child",
+    "parent",
+    "grandchild",
+    "grandparent",
+    "spouse",
+    "sibling",
+    "other_relative",
+    "non_relative",
 )
 CARE_NEEDS = ("child_under_6", "older_person", "disability", "chronic_illness")
 CONSENT_PURPOSES = ("registration", "reminders", "research")

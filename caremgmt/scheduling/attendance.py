@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
@@ -27,16 +26,18 @@ def roster(db: Database, actor: User, session_id: int) -> list[dict]:
     what was recorded, else present by default."""
     require(actor, "attendance.write")
     get_session(db, session_id)
-    return list(db.query(
-        "SELECT p.id AS person_id, p.first_names || ' ' || p.last_names AS full_name, p.doc_type, p.doc_number,"
-        " coalesce(a.status, 'present') AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
-        " FROM persons p"
-        " LEFT JOIN attendance a ON a.person_id = p.id AND a.session_id = :s"
-        " WHERE p.id IN (SELECT person_id FROM participants WHERE session_id = :s AND status = 'booked'"
-        "                UNION SELECT person_id FROM attendance WHERE session_id = :s)"
-        " ORDER BY p.last_names, p.first_names",
-        {"s": session_id},
-    ))
+    return list(
+        db.query(
+            "SELECT p.id AS person_id, p.first_names || ' ' || p.last_names AS full_name, p.doc_type, p.doc_number,"
+            " coalesce(a.status, 'present') AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
+            " FROM persons p"
+            " LEFT JOIN attendance a ON a.person_id = p.id AND a.session_id = :s"
+            " WHERE p.id IN (SELECT person_id FROM participants WHERE session_id = :s AND status = 'booked'"
+            "                UNION SELECT person_id FROM attendance WHERE session_id = :s)"
+            " ORDER BY p.last_names, p.first_names",
+            {"s": session_id},
+        )
+    )
 
 
 def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, str], walk_ins: list[int] = ()) -> int:
@@ -74,8 +75,16 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
                 " recorded_by = excluded.recorded_by",
                 [session_id, person_id, status, hours if status == "present" else 0, walk_in, now, actor.id],
             )
-            audit.record(db, actor, "update" if before else "create", "attendance", session_id, person_id=person_id,
-                         old={"status": before[0]} if before else None, new={"status": status, "walk_in": walk_in})
+            audit.record(
+                db,
+                actor,
+                "update" if before else "create",
+                "attendance",
+                session_id,
+                person_id=person_id,
+                old={"status": before[0]} if before else None,
+                new={"status": status, "walk_in": walk_in},
+            )
             written += 1
     return written
 
@@ -83,14 +92,18 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
 def summary(db: Database, actor: User, person_id: int) -> dict:
     """Counts by status, the latest records, and the consecutive-absence flag."""
     require(actor, "person.read")
-    counts = {status: 0 for status in STATUSES}
-    for status, n in db.execute("SELECT status, count(*) FROM attendance WHERE person_id = ? GROUP BY status", [person_id]):
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in db.execute(
+        "SELECT status, count(*) FROM attendance WHERE person_id = ? GROUP BY status", [person_id]
+    ):
         counts[status] = n
-    recent = list(db.query(
-        "SELECT a.status, s.starts_at, v.name_es, v.name_en FROM attendance a JOIN sessions s ON s.id = a.session_id"
-        " JOIN services v ON v.id = s.service_id WHERE a.person_id = ? ORDER BY s.starts_at DESC LIMIT 10",
-        [person_id],
-    ))
+    recent = list(
+        db.query(
+            "SELECT a.status, s.starts_at, v.name_es, v.name_en FROM attendance a JOIN sessions s ON s.id = a.session_id"
+            " JOIN services v ON v.id = s.service_id WHERE a.person_id = ? ORDER BY s.starts_at DESC LIMIT 10",
+            [person_id],
+        )
+    )
     streak = 0
     for row in recent:
         if row["status"] != "absent":

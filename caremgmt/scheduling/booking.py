@@ -14,16 +14,15 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import CareError, NotFound
 from caremgmt.core.i18n import Message
-from caremgmt.scheduling.timetable import get_session
-from caremgmt.scheduling.catalogue import get_service
 from caremgmt.registry.validation import age_on
+from caremgmt.scheduling.catalogue import get_service
+from caremgmt.scheduling.timetable import get_session
 
 
 class BookingRefused(CareError):
@@ -40,7 +39,12 @@ class Booking:
 
 
 def _person(db: Database, person_id: int) -> dict:
-    rows = list(db.query("SELECT id, first_names, last_names, birth_date, is_caregiver, disability FROM persons WHERE id = ?", [person_id]))
+    rows = list(
+        db.query(
+            "SELECT id, first_names, last_names, birth_date, is_caregiver, disability FROM persons WHERE id = ?",
+            [person_id],
+        )
+    )
     if not rows:
         raise NotFound("person")
     return rows[0]
@@ -56,9 +60,14 @@ def eligibility_problem(db: Database, person: dict, session: dict, service: dict
     age = age_on(dt.date.fromisoformat(person["birth_date"]), day)
     low, high = service["min_age"], service["max_age"]
     if (low is not None and age < low) or (high is not None and age > high):
-        return Message("error.age_outside", {"age": age, "low": low if low is not None else 0, "high": high if high is not None else 120})
-    if service["care_need"] and service["care_need"] != "child_under_6" and not db["care_links"].count_where(
-        "cared_id = ? AND care_need = ?", [person["id"], service["care_need"]]
+        return Message(
+            "error.age_outside",
+            {"age": age, "low": low if low is not None else 0, "high": high if high is not None else 120},
+        )
+    if (
+        service["care_need"]
+        and service["care_need"] != "child_under_6"
+        and not db["care_links"].count_where("cared_id = ? AND care_need = ?", [person["id"], service["care_need"]])
     ):
         return Message("error.care_need_mismatch")
     return None
@@ -81,14 +90,34 @@ def _insert_or_revive(db: Database, actor: User, session_id: int, person_id: int
     if existing:
         db["participants"].update(existing[0], {"status": status, "changed_at": now, "booked_by": actor.id, **extra})
         return existing[0]
-    return db["participants"].insert({
-        "session_id": session_id, "person_id": person_id, "status": status, "booked_at": now,
-        "changed_at": now, "booked_by": actor.id, **extra,
-    }).last_pk
+    return (
+        db["participants"]
+        .insert(
+            {
+                "session_id": session_id,
+                "person_id": person_id,
+                "status": status,
+                "booked_at": now,
+                "changed_at": now,
+                "booked_by": actor.id,
+                **extra,
+            }
+        )
+        .last_pk
+    )
 
 
-def book_one(db: Database, actor: User, session_id: int, person_id: int, *, waitlist: bool = True,
-             care_for: int | None = None, extra: dict | None = None, until_end: bool = False) -> Booking:
+def book_one(
+    db: Database,
+    actor: User,
+    session_id: int,
+    person_id: int,
+    *,
+    waitlist: bool = True,
+    care_for: int | None = None,
+    extra: dict | None = None,
+    until_end: bool = False,
+) -> Booking:
     """Book inside the caller's transaction: a place, else the waitlist (or refuse).
     ``until_end``: a session that has started may still be booked (a drop-off slot)."""
     session = get_session(db, session_id)
@@ -113,13 +142,22 @@ def book_one(db: Database, actor: User, session_id: int, person_id: int, *, wait
             raise BookingRefused(Message("error.session_full")) from None
         participant_id = _insert_or_revive(db, actor, session_id, person_id, "waitlisted", extra)
         status = "waitlisted"
-    audit.record(db, actor, "create", "participant", participant_id, person_id=person_id,
-                 new={"session_id": session_id, "status": status})
+    audit.record(
+        db,
+        actor,
+        "create",
+        "participant",
+        participant_id,
+        person_id=person_id,
+        new={"session_id": session_id, "status": status},
+    )
     position = waitlist_position(db, participant_id, session_id) if status == "waitlisted" else None
     return Booking(participant_id, session_id, person_id, status, position)
 
 
-def book(db: Database, actor: User, session_id: int, person_id: int, care: dict[int, int] | None = None) -> list[Booking]:
+def book(
+    db: Database, actor: User, session_id: int, person_id: int, care: dict[int, int] | None = None
+) -> list[Booking]:
     """Book a person, and (``care``: cared-for person id -> care session id) care
     for the people she cares for, all in one transaction."""
     require(actor, "booking.write")
@@ -141,11 +179,14 @@ def book_series(db: Database, actor: User, schedule_id: int, person_id: int) -> 
     require(actor, "booking.write")
     now = clock.local_iso(clock.now_local())
     with write_transaction(db):
-        sessions = [r[0] for r in db.execute(
-            "SELECT s.id FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.schedule_id = ?"
-            " AND s.status = 'scheduled' AND s.starts_at > ? AND v.kind = 'activity' ORDER BY s.starts_at",
-            [schedule_id, now],
-        )]
+        sessions = [
+            r[0]
+            for r in db.execute(
+                "SELECT s.id FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.schedule_id = ?"
+                " AND s.status = 'scheduled' AND s.starts_at > ? AND v.kind = 'activity' ORDER BY s.starts_at",
+                [schedule_id, now],
+            )
+        ]
         if not sessions:
             raise BookingRefused(Message("error.no_future_sessions"))
         results = []
@@ -181,8 +222,16 @@ def _cancel(db: Database, actor: User, participant_id: int, promoted: list[int])
         raise BookingRefused(Message("error.already_cancelled"))
     now = clock.now_iso()
     db.execute("UPDATE participants SET status = 'cancelled', changed_at = ? WHERE id = ?", [now, participant_id])
-    audit.record(db, actor, "cancel", "participant", participant_id, person_id=person_id,
-                 old={"status": status}, new={"status": "cancelled"})
+    audit.record(
+        db,
+        actor,
+        "cancel",
+        "participant",
+        participant_id,
+        person_id=person_id,
+        old={"status": status},
+        new={"status": "cancelled"},
+    )
     if status != "booked":
         return
     nxt = db.execute(
@@ -191,8 +240,17 @@ def _cancel(db: Database, actor: User, participant_id: int, promoted: list[int])
     ).fetchone()
     if nxt:
         db.execute("UPDATE participants SET status = 'booked', changed_at = ? WHERE id = ?", [now, nxt[0]])
-        audit.record(db, actor, "promote", "participant", nxt[0], person_id=nxt[1],
-                     old={"status": "waitlisted"}, new={"status": "booked"}, detail=f"place freed by {participant_id}")
+        audit.record(
+            db,
+            actor,
+            "promote",
+            "participant",
+            nxt[0],
+            person_id=nxt[1],
+            old={"status": "waitlisted"},
+            new={"status": "booked"},
+            detail=f"place freed by {participant_id}",
+        )
         promoted.append(nxt[0])
 
 
@@ -216,8 +274,12 @@ def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -
             [session["block_code"], session["ends_at"], session["starts_at"], clock.local_iso(clock.now_local())],
         ):
             if eligibility_problem(db, cared, candidate, candidate) is None:
-                cover = min(candidate["ends_at"], session["ends_at"]) > max(candidate["starts_at"], session["starts_at"])
-                covers_all = candidate["starts_at"] <= session["starts_at"] and candidate["ends_at"] >= session["ends_at"]
+                cover = min(candidate["ends_at"], session["ends_at"]) > max(
+                    candidate["starts_at"], session["starts_at"]
+                )
+                covers_all = (
+                    candidate["starts_at"] <= session["starts_at"] and candidate["ends_at"] >= session["ends_at"]
+                )
                 options.append({**candidate, "covers_all": covers_all and cover})
         options.sort(key=lambda o: (not o["covers_all"], o["starts_at"]))
         offers.append({"person": cared, "sessions": options})
@@ -227,14 +289,16 @@ def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -
 def person_bookings(db: Database, actor: User, person_id: int, upcoming_only: bool = True) -> list[dict]:
     require(actor, "person.read")
     since = clock.local_iso(clock.now_local())[:10] if upcoming_only else ""
-    rows = list(db.query(
-        "SELECT p.id AS participant_id, p.status, p.load_status, s.id AS session_id, s.starts_at, s.ends_at,"
-        " s.block_code, s.status AS session_status, v.name_es, v.name_en, v.kind,"
-        " (SELECT count(*) FROM participants w WHERE w.session_id = s.id AND w.status = 'waitlisted' AND w.id <= p.id)"
-        " AS position FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
-        " WHERE p.person_id = ? AND p.status <> 'cancelled' AND s.starts_at >= ? ORDER BY s.starts_at LIMIT 200",
-        [person_id, since],
-    ))
+    rows = list(
+        db.query(
+            "SELECT p.id AS participant_id, p.status, p.load_status, s.id AS session_id, s.starts_at, s.ends_at,"
+            " s.block_code, s.status AS session_status, v.name_es, v.name_en, v.kind,"
+            " (SELECT count(*) FROM participants w WHERE w.session_id = s.id AND w.status = 'waitlisted' AND w.id <= p.id)"
+            " AS position FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
+            " WHERE p.person_id = ? AND p.status <> 'cancelled' AND s.starts_at >= ? ORDER BY s.starts_at LIMIT 200",
+            [person_id, since],
+        )
+    )
     for row in rows:
         if row["status"] != "waitlisted":
             row["position"] = None

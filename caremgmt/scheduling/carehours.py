@@ -59,16 +59,23 @@ class CareHours:
 
 
 def items_query(
-    *, person_id: int | None = None, block_code: str | None = None, locality_code: int | None = None,
-    category: str | None = None, start: dt.date | None = None, end: dt.date | None = None,
+    *,
+    person_id: int | None = None,
+    block_code: str | None = None,
+    locality_code: int | None = None,
+    category: str | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> tuple[str, dict]:
     """The SQL (and parameters) of every attended session that frees care time,
     one row per attendance with its ``hours``: the single definition the person's
     file, the day view, the impact pages and the exports all build on."""
     filters, params = [], {}
     for column, name, value in (
-        ("a.person_id", "person", person_id), ("s.block_code", "block", block_code),
-        ("b.locality_code", "locality", locality_code), ("v.category", "category", category),
+        ("a.person_id", "person", person_id),
+        ("s.block_code", "block", block_code),
+        ("b.locality_code", "locality", locality_code),
+        ("v.category", "category", category),
     ):
         if value is not None:
             filters.append(f"{column} = :{name}")

@@ -8,25 +8,42 @@ import csv
 from sqlite_utils import Database
 
 from caremgmt.core import audit
-from caremgmt.registry import vocab
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
 from caremgmt.core.reference import SEED_DIR
+from caremgmt.registry import vocab
 from caremgmt.registry.validation import Checker
 
 CATEGORIES = (
-    "respite_wellbeing", "education_training", "income_generation", "legal_psychosocial", "laundry",
-    "children_care", "older_persons", "disability_activities", "cultural_change",
+    "respite_wellbeing",
+    "education_training",
+    "income_generation",
+    "legal_psychosocial",
+    "laundry",
+    "children_care",
+    "older_persons",
+    "disability_activities",
+    "cultural_change",
 )
 AUDIENCES = ("caregiver", "cared", "anyone")
 CARE_HOURS_RULES = ("simultaneity", "per_unit", "none")
 KINDS = ("activity", "laundry")
 FIELDS = (
-    "code", "category", "kind", "audience", "name_es", "name_en", "default_minutes", "min_age",
-    "max_age", "care_need", "care_hours_rule", "hours_per_unit",
+    "code",
+    "category",
+    "kind",
+    "audience",
+    "name_es",
+    "name_en",
+    "default_minutes",
+    "min_age",
+    "max_age",
+    "care_need",
+    "care_hours_rule",
+    "hours_per_unit",
 )
 
 

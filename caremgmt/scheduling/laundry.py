@@ -10,16 +10,15 @@ import datetime as dt
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.scheduling.booking import Booking, BookingRefused, book_one
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
-from caremgmt.scheduling.timetable import get_session
 from caremgmt.registry.validation import age_on
+from caremgmt.scheduling.booking import Booking, BookingRefused, book_one
+from caremgmt.scheduling.timetable import get_session
 
 ELIGIBLE_NEEDS = ("child_under_6", "older_person", "disability")
 DEFAULT_WEEKLY_LIMIT = 2
@@ -43,9 +42,14 @@ def set_weekly_limit(db: Database, actor: User, limit: int) -> None:
         raise ValidationError({"limit": Message("error.out_of_range", {"low": 1, "high": 14})})
     with write_transaction(db):
         old = weekly_limit(db)
-        db.execute("INSERT INTO settings (key, value) VALUES ('laundry_weekly_limit', ?)"
-                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(int(limit))])
-        audit.record(db, actor, "update", "setting", "laundry_weekly_limit", old={"value": old}, new={"value": int(limit)})
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES ('laundry_weekly_limit', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [str(int(limit))],
+        )
+        audit.record(
+            db, actor, "update", "setting", "laundry_weekly_limit", old={"value": old}, new={"value": int(limit)}
+        )
 
 
 def is_eligible(db: Database, person_id: int, day: dt.date) -> bool:
@@ -83,8 +87,9 @@ def book_load(db: Database, actor: User, session_id: int, person_id: int) -> Boo
         limit = weekly_limit(db)
         if used >= limit:
             raise BookingRefused(Message("error.laundry_limit", {"limit": limit}))
-        return book_one(db, actor, session_id, person_id, waitlist=False, extra={"load_status": "booked"},
-                        until_end=True)
+        return book_one(
+            db, actor, session_id, person_id, waitlist=False, extra={"load_status": "booked"}, until_end=True
+        )
 
 
 def advance(db: Database, actor: User, participant_id: int, new_status: str) -> None:
@@ -100,28 +105,46 @@ def advance(db: Database, actor: User, participant_id: int, new_status: str) -> 
         if status != "booked" or new_status not in TRANSITIONS[current]:
             raise ValidationError({"load_status": Message("error.load_transition")})
         now = clock.now_iso()
-        db.execute("UPDATE participants SET load_status = ?, changed_at = ? WHERE id = ?", [new_status, now, participant_id])
+        db.execute(
+            "UPDATE participants SET load_status = ?, changed_at = ? WHERE id = ?", [new_status, now, participant_id]
+        )
         if new_status in ("collected", "no_show"):
             db.execute(
                 "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at, recorded_by)"
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET status = excluded.status,"
                 " quantity = excluded.quantity",
-                [session_id, person_id, "present" if new_status == "collected" else "absent",
-                 1 if new_status == "collected" else 0, now, actor.id],
+                [
+                    session_id,
+                    person_id,
+                    "present" if new_status == "collected" else "absent",
+                    1 if new_status == "collected" else 0,
+                    now,
+                    actor.id,
+                ],
             )
-        audit.record(db, actor, "update", "laundry_load", participant_id, person_id=person_id,
-                     old={"load_status": current}, new={"load_status": new_status})
+        audit.record(
+            db,
+            actor,
+            "update",
+            "laundry_load",
+            participant_id,
+            person_id=person_id,
+            old={"load_status": current},
+            new={"load_status": new_status},
+        )
 
 
 def queue(db: Database, actor: User, block_code: str, day: dt.date) -> list[dict]:
     """The day's loads at a block, in slot order."""
     require(actor, "schedule.read")
-    return list(db.query(
-        "SELECT p.id AS participant_id, p.load_status, s.starts_at, s.ends_at, per.id AS person_id,"
-        " per.first_names || ' ' || per.last_names AS full_name, per.phone"
-        " FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
-        " JOIN persons per ON per.id = p.person_id"
-        " WHERE s.block_code = ? AND v.kind = 'laundry' AND p.status = 'booked' AND s.starts_at >= ? AND s.starts_at < ?"
-        " ORDER BY s.starts_at, p.id",
-        [block_code, day.isoformat(), (day + dt.timedelta(days=1)).isoformat()],
-    ))
+    return list(
+        db.query(
+            "SELECT p.id AS participant_id, p.load_status, s.starts_at, s.ends_at, per.id AS person_id,"
+            " per.first_names || ' ' || per.last_names AS full_name, per.phone"
+            " FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
+            " JOIN persons per ON per.id = p.person_id"
+            " WHERE s.block_code = ? AND v.kind = 'laundry' AND p.status = 'booked' AND s.starts_at >= ? AND s.starts_at < ?"
+            " ORDER BY s.starts_at, p.id",
+            [block_code, day.isoformat(), (day + dt.timedelta(days=1)).isoformat()],
+        )
+    )

@@ -12,8 +12,7 @@ from functools import cache
 import holidays
 from sqlite_utils import Database
 
-from caremgmt.core import audit
-from caremgmt.core import clock
+from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
@@ -109,7 +108,10 @@ def _validate_schedule(db: Database, data: dict) -> dict:
     if errors:
         raise ValidationError(errors)
     clean.update(
-        start_time=start_time, end_time=end_time, start_date=start_date, end_date=end_date,
+        start_time=start_time,
+        end_time=end_time,
+        start_date=start_date,
+        end_date=end_date,
         slot_minutes=int(slot) if slot else None,
     )
     return clean
@@ -125,22 +127,36 @@ def create_schedule(db: Database, actor: User, data: dict) -> tuple[int, int]:
         raise ValidationError({"start_date": Message("error.no_sessions")})
     with write_transaction(db):
         row = {
-            "service_id": s["service_id"], "block_code": s["block_code"], "room": s.get("room") or None,
-            "facilitator": s.get("facilitator") or None, "weekdays": ",".join(map(str, s["weekdays"])),
-            "start_time": s["start_time"].strftime("%H:%M"), "end_time": s["end_time"].strftime("%H:%M"),
-            "slot_minutes": s["slot_minutes"], "start_date": s["start_date"].isoformat(),
-            "end_date": s["end_date"].isoformat(), "capacity": s["capacity"],
-            "created_at": clock.now_iso(), "created_by": actor.id,
+            "service_id": s["service_id"],
+            "block_code": s["block_code"],
+            "room": s.get("room") or None,
+            "facilitator": s.get("facilitator") or None,
+            "weekdays": ",".join(map(str, s["weekdays"])),
+            "start_time": s["start_time"].strftime("%H:%M"),
+            "end_time": s["end_time"].strftime("%H:%M"),
+            "slot_minutes": s["slot_minutes"],
+            "start_date": s["start_date"].isoformat(),
+            "end_date": s["end_date"].isoformat(),
+            "capacity": s["capacity"],
+            "created_at": clock.now_iso(),
+            "created_by": actor.id,
         }
         schedule_id = db["schedules"].insert(row).last_pk
         db.conn.executemany(
             "INSERT INTO sessions (schedule_id, service_id, block_code, room, starts_at, ends_at, capacity)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
-                (schedule_id, row["service_id"], row["block_code"], row["room"],
-                 clock.local_iso(dt.datetime.combine(day, begin)), clock.local_iso(dt.datetime.combine(day, end)),
-                 row["capacity"])
-                for day in dates for begin, end in times
+                (
+                    schedule_id,
+                    row["service_id"],
+                    row["block_code"],
+                    row["room"],
+                    clock.local_iso(dt.datetime.combine(day, begin)),
+                    clock.local_iso(dt.datetime.combine(day, end)),
+                    row["capacity"],
+                )
+                for day in dates
+                for begin, end in times
             ],
         )
         made = len(dates) * len(times)
@@ -150,7 +166,10 @@ def create_schedule(db: Database, actor: User, data: dict) -> tuple[int, int]:
 
 def get_session(db: Database, session_id: int) -> dict:
     rows = list(
-        db.query(f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.id = ?", [session_id])
+        db.query(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.id = ?",
+            [session_id],
+        )
     )
     if not rows:
         raise NotFound("session")
@@ -174,8 +193,9 @@ def cancel_session(db: Database, actor: User, session_id: int, note: str | None 
         _session_change(db, actor, session_id, {"status": "cancelled", "note": note or None})
 
 
-def move_session(db: Database, actor: User, session_id: int, day: dt.date, start: dt.time, end: dt.time,
-                 room: str | None = None) -> None:
+def move_session(
+    db: Database, actor: User, session_id: int, day: dt.date, start: dt.time, end: dt.time, room: str | None = None
+) -> None:
     require(actor, "schedule.manage")
     if end <= start:
         raise ValidationError({"end_time": Message("error.end_before_start")})
@@ -199,8 +219,12 @@ def move_session(db: Database, actor: User, session_id: int, day: dt.date, start
         ).fetchone()
         if clash:
             raise ValidationError({"start_time": Message("error.move_overlap")})
-        _session_change(db, actor, session_id, {"starts_at": starts, "ends_at": ends,
-                                                "room": room if room is not None else session["room"]})
+        _session_change(
+            db,
+            actor,
+            session_id,
+            {"starts_at": starts, "ends_at": ends, "room": room if room is not None else session["room"]},
+        )
 
 
 def add_session(db: Database, actor: User, schedule_id: int, day: dt.date, start: dt.time, end: dt.time) -> int:
@@ -213,13 +237,24 @@ def add_session(db: Database, actor: User, schedule_id: int, day: dt.date, start
         if not rows:
             raise NotFound("schedule")
         schedule = rows[0]
-        session_id = db["sessions"].insert({
-            "schedule_id": schedule_id, "service_id": schedule["service_id"], "block_code": schedule["block_code"],
-            "room": schedule["room"], "capacity": schedule["capacity"],
-            "starts_at": clock.local_iso(dt.datetime.combine(day, start)),
-            "ends_at": clock.local_iso(dt.datetime.combine(day, end)),
-        }).last_pk
-        audit.record(db, actor, "create", "session", session_id, new={"schedule_id": schedule_id, "day": day.isoformat()})
+        session_id = (
+            db["sessions"]
+            .insert(
+                {
+                    "schedule_id": schedule_id,
+                    "service_id": schedule["service_id"],
+                    "block_code": schedule["block_code"],
+                    "room": schedule["room"],
+                    "capacity": schedule["capacity"],
+                    "starts_at": clock.local_iso(dt.datetime.combine(day, start)),
+                    "ends_at": clock.local_iso(dt.datetime.combine(day, end)),
+                }
+            )
+            .last_pk
+        )
+        audit.record(
+            db, actor, "create", "session", session_id, new={"schedule_id": schedule_id, "day": day.isoformat()}
+        )
     return session_id
 
 
@@ -236,7 +271,9 @@ def end_schedule(db: Database, actor: User, schedule_id: int, last_day: dt.date)
             [schedule_id, cutoff],
         ).rowcount
         db.execute("UPDATE schedules SET ended_on = ? WHERE id = ?", [last_day.isoformat(), schedule_id])
-        audit.record(db, actor, "update", "schedule", schedule_id, new={"ended_on": last_day.isoformat(), "cancelled": cancelled})
+        audit.record(
+            db, actor, "update", "schedule", schedule_id, new={"ended_on": last_day.isoformat(), "cancelled": cancelled}
+        )
     return cancelled
 
 
@@ -253,14 +290,26 @@ def schedules_at(db: Database, actor: User, block_code: str) -> list[dict]:
 
 
 def sessions_between(
-    db: Database, actor: User, block_code: str, start: dt.date, end: dt.date, *,
-    kind: str | None = None, service_id: int | None = None, schedule_id: int | None = None,
+    db: Database,
+    actor: User,
+    block_code: str,
+    start: dt.date,
+    end: dt.date,
+    *,
+    kind: str | None = None,
+    service_id: int | None = None,
+    schedule_id: int | None = None,
 ) -> list[dict]:
     """Sessions at a block from start to end (inclusive), with booked and waitlist counts."""
     require(actor, "schedule.read")
-    where, params = ["s.block_code = ?", "s.starts_at >= ?", "s.starts_at < ?"], [
-        block_code, start.isoformat(), (end + dt.timedelta(days=1)).isoformat(),
-    ]
+    where, params = (
+        ["s.block_code = ?", "s.starts_at >= ?", "s.starts_at < ?"],
+        [
+            block_code,
+            start.isoformat(),
+            (end + dt.timedelta(days=1)).isoformat(),
+        ],
+    )
     for column, value in (("v.kind", kind), ("s.service_id", service_id), ("s.schedule_id", schedule_id)):
         if value is not None:
             where.append(f"{column} = ?")

@@ -9,17 +9,12 @@ import os
 import sys
 import time
 
-from caremgmt.core import actor
-
-from caremgmt.core import auth
-from caremgmt.tools import bench
-from caremgmt.tools import demo
-from caremgmt.tools import demo_city
-from caremgmt.impact import exports
-from caremgmt.registry import vocab
+from caremgmt.core import actor, auth
 from caremgmt.core.db import db_path
 from caremgmt.core.errors import CareError, ValidationError
+from caremgmt.impact import exports
 from caremgmt.setup import initialize
+from caremgmt.tools import bench, demo, demo_city
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,17 +25,26 @@ def _parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser("demo", help="add synthetic caregivers and the people they care for")
     demo_cmd.add_argument("--persons", type=int, default=200, help="about how many persons to add (default 200)")
     demo_cmd.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    demo_cmd.add_argument("--scale", choices=("small", "city"),
-                          help="bulk data set instead: small (a few thousand persons) or city (Bogotá's size)")
+    demo_cmd.add_argument(
+        "--scale",
+        choices=("small", "city"),
+        help="bulk data set instead: small (a few thousand persons) or city (Bogotá's size)",
+    )
     export_cmd = commands.add_parser("export", help="write a de-identified CSV and its data dictionary")
     export_cmd.add_argument("kind", choices=exports.KINDS)
     export_cmd.add_argument("--out", required=True, help="CSV file to write (its dictionary goes beside it)")
     export_cmd.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD (default: all)")
     export_cmd.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD (default: today)")
     export_cmd.add_argument("--block", help="block code")
-    export_cmd.add_argument("--separator", choices=tuple(exports.SEPARATORS), default="comma",
-                            help="semicolon suits Spanish-locale spreadsheets (default comma)")
-    bench_cmd = commands.add_parser("bench", help="measure speed on a (city-scale) database; prints a table, writes JSON")
+    export_cmd.add_argument(
+        "--separator",
+        choices=tuple(exports.SEPARATORS),
+        default="comma",
+        help="semicolon suits Spanish-locale spreadsheets (default comma)",
+    )
+    bench_cmd = commands.add_parser(
+        "bench", help="measure speed on a (city-scale) database; prints a table, writes JSON"
+    )
     bench_cmd.add_argument("--out", default="bench-results.json", help="JSON file (default bench-results.json)")
     bench_cmd.add_argument("--repeat", type=int, default=200, help="repetitions per measure (default 200)")
     bench_cmd.add_argument("--writers", type=int, default=20, help="concurrent writer processes (default 20)")
@@ -91,9 +95,17 @@ def main(argv: list[str] | None = None) -> int:
             added = demo.generate(db, args.persons, seed=args.seed)
             print(f"added {added} persons to {path}")
         elif args.command == "export":
-            result = exports.export(db, actor.SYSTEM, args.kind, args.out, start=args.start, end=args.end,
-                                    block_code=args.block, separator=args.separator,
-                                    progress=lambda n: print(f"\r{n} rows", end="", file=sys.stderr))
+            result = exports.export(
+                db,
+                actor.SYSTEM,
+                args.kind,
+                args.out,
+                start=args.start,
+                end=args.end,
+                block_code=args.block,
+                separator=args.separator,
+                progress=lambda n: print(f"\r{n} rows", end="", file=sys.stderr),
+            )
             print(f"\nwrote {result.rows} rows to {result.path} (dictionary: {result.dictionary})")
         elif args.command == "bench":
             db.close()

@@ -15,36 +15,155 @@ import random
 from sqlite_utils import Database
 
 from caremgmt.core import reference
-from caremgmt.registry import vocab
 from caremgmt.core.actor import SYSTEM, User
 from caremgmt.core.clock import today as bogota_today
+from caremgmt.registry import vocab
+from caremgmt.registry.persons import find_by_document, register_caregiver
 from caremgmt.tools.demo_cases import generate_cases
 from caremgmt.tools.demo_programme import generate_programme
-from caremgmt.registry.persons import find_by_document, register_caregiver
 
 FEMALE_NAMES = (
-    "María", "Luz", "Ana", "Sandra", "Martha", "Gloria", "Blanca", "Claudia", "Yolanda",
-    "Rosa", "Carmen", "Diana", "Liliana", "Patricia", "Nelly", "Marlén", "Yaneth", "Sofía",
-    "Ángela", "Mónica", "Paola", "Érika", "Jimena", "Lucía", "Inés", "Dolores", "Nohemí",
-    "Adriana", "Yuliana", "Marisol", "Esperanza", "Fabiola", "Leidy", "Daniela", "Valentina",
+    "María",
+    "Luz",
+    "Ana",
+    "Sandra",
+    "Martha",
+    "Gloria",
+    "Blanca",
+    "Claudia",
+    "Yolanda",
+    "Rosa",
+    "Carmen",
+    "Diana",
+    "Liliana",
+    "Patricia",
+    "Nelly",
+    "Marlén",
+    "Yaneth",
+    "Sofía",
+    "Ángela",
+    "Mónica",
+    "Paola",
+    "Érika",
+    "Jimena",
+    "Lucía",
+    "Inés",
+    "Dolores",
+    "Nohemí",
+    "Adriana",
+    "Yuliana",
+    "Marisol",
+    "Esperanza",
+    "Fabiola",
+    "Leidy",
+    "Daniela",
+    "Valentina",
 )
-FEMALE_SECOND = ("José", "Isabel", "Fernanda", "del Carmen", "Elena", "Alejandra", "Inés", "Cristina", "Andrea", "Teresa")
+FEMALE_SECOND = (
+    "José",
+    "Isabel",
+    "Fernanda",
+    "del Carmen",
+    "Elena",
+    "Alejandra",
+    "Inés",
+    "Cristina",
+    "Andrea",
+    "Teresa",
+)
 MALE_NAMES = (
-    "José", "Luis", "Carlos", "Juan", "Andrés", "Jesús", "Óscar", "Héctor", "Julián",
-    "Sebastián", "Nicolás", "Martín", "Tomás", "Samuel", "Matías", "Iván", "Ramón", "Álvaro",
+    "José",
+    "Luis",
+    "Carlos",
+    "Juan",
+    "Andrés",
+    "Jesús",
+    "Óscar",
+    "Héctor",
+    "Julián",
+    "Sebastián",
+    "Nicolás",
+    "Martín",
+    "Tomás",
+    "Samuel",
+    "Matías",
+    "Iván",
+    "Ramón",
+    "Álvaro",
 )
 SURNAMES = (
-    "Rodríguez", "Gómez", "González", "Martínez", "García", "López", "Hernández", "Sánchez",
-    "Ramírez", "Pérez", "Díaz", "Muñoz", "Rojas", "Moreno", "Jiménez", "Vargas", "Castro",
-    "Gutiérrez", "Suárez", "Ortiz", "Peña", "Quiñónez", "Cárdenas", "Beltrán", "Ospina",
-    "Ibáñez", "Mosquera", "Valencia", "Bermúdez", "Núñez", "Ríos", "Acuña", "Londoño",
+    "Rodríguez",
+    "Gómez",
+    "González",
+    "Martínez",
+    "García",
+    "López",
+    "Hernández",
+    "Sánchez",
+    "Ramírez",
+    "Pérez",
+    "Díaz",
+    "Muñoz",
+    "Rojas",
+    "Moreno",
+    "Jiménez",
+    "Vargas",
+    "Castro",
+    "Gutiérrez",
+    "Suárez",
+    "Ortiz",
+    "Peña",
+    "Quiñónez",
+    "Cárdenas",
+    "Beltrán",
+    "Ospina",
+    "Ibáñez",
+    "Mosquera",
+    "Valencia",
+    "Bermúdez",
+    "Núñez",
+    "Ríos",
+    "Acuña",
+    "Londoño",
 )
 NEIGHBOURHOODS = (
-    "Lucero Alto", "Arborizadora Alta", "Patio Bonito", "El Tintal", "San Bernardino",
-    "La Victoria", "Juan Rey", "Santa Librada", "Diana Turbay", "El Codito", "Las Cruces",
-    "La Perseverancia", "Meissen", "Kennedy Central", "Tibabuyes", "Quiroga", "Marruecos",
+    "Lucero Alto",
+    "Arborizadora Alta",
+    "Patio Bonito",
+    "El Tintal",
+    "San Bernardino",
+    "La Victoria",
+    "Juan Rey",
+    "Santa Librada",
+    "Diana Turbay",
+    "El Codito",
+    "Las Cruces",
+    "La Perseverancia",
+    "Meissen",
+    "Kennedy Central",
+    "Tibabuyes",
+    "Quiroga",
+    "Marruecos",
 )
-MOBILE_PREFIXES = ("300", "301", "302", "304", "310", "311", "312", "313", "314", "315", "316", "317", "318", "320", "321", "322", "350")
+MOBILE_PREFIXES = (
+    "300",
+    "301",
+    "302",
+    "304",
+    "310",
+    "311",
+    "312",
+    "313",
+    "314",
+    "315",
+    "316",
+    "317",
+    "318",
+    "320",
+    "321",
+    "322",
+    "350",
+)
 
 
 def _name(rng: random.Random, female: bool) -> tuple[str, str]:
@@ -137,7 +256,9 @@ def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) ->
         }
         dependents = [_dependent(rng, db, today) for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0])]
         consents = {"registration": True, "reminders": rng.random() < 0.7, "research": rng.random() < 0.5}
-        caregivers.append(register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today))
+        caregivers.append(
+            register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today)
+        )
         created += 1 + len(dependents)
     generate_programme(db, rng, caregivers, actor)
     generate_cases(db, rng, caregivers, actor)

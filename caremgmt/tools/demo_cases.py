@@ -10,15 +10,19 @@ import random
 
 from sqlite_utils import Database
 
-from caremgmt.casework import cases
+from caremgmt.casework import cases, outcomes, referrals
 from caremgmt.core import clock
-from caremgmt.casework import outcomes
-from caremgmt.casework import referrals
 from caremgmt.core.actor import User
 from caremgmt.core.errors import CareError
 
 CASE_RATE = 0.10
-OUTCOME_RATES = {"secondary_diploma": 0.03, "primary_diploma": 0.01, "technical_certificate": 0.03, "job": 0.02, "business": 0.01}
+OUTCOME_RATES = {
+    "secondary_diploma": 0.03,
+    "primary_diploma": 0.01,
+    "technical_certificate": 0.03,
+    "job": 0.02,
+    "business": 0.01,
+}
 NOTES = (
     "Primera entrevista: refiere sobrecarga de cuidado y cansancio.",
     "Seguimiento telefónico: asiste a las clases con regularidad.",
@@ -30,12 +34,21 @@ CONFIDENTIAL_NOTES = (
     "Refiere situación de violencia intrafamiliar; se activa la ruta de protección.",
     "Se comparte información de salud mental con consentimiento de la persona.",
 )
-SCHOOLS = ("IED Bosa Nova", "Colegio Distrital Kennedy", "IED San Cristóbal Sur", "Colegio Manuelita Sáenz", "IED Usme Centro")
+SCHOOLS = (
+    "IED Bosa Nova",
+    "Colegio Distrital Kennedy",
+    "IED San Cristóbal Sur",
+    "Colegio Manuelita Sáenz",
+    "IED Usme Centro",
+)
 
 
 def generate_cases(db: Database, rng: random.Random, caregiver_ids: list[int], actor: User) -> None:
     today = clock.today()
-    workers = [r[0] for r in db.execute("SELECT id FROM users WHERE active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')")]
+    workers = [
+        r[0]
+        for r in db.execute("SELECT id FROM users WHERE active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')")
+    ]
     institutions = [r[0] for r in db.execute("SELECT id FROM institutions WHERE active = 1 ORDER BY id")]
     for person_id in caregiver_ids:
         try:
@@ -49,15 +62,28 @@ def generate_cases(db: Database, rng: random.Random, caregiver_ids: list[int], a
 
 
 def _case(db, rng, actor, person_id, workers, institutions, today) -> None:
-    case_id = cases.open_case(db, actor, person_id, priority=rng.choices(cases.PRIORITIES, (3, 5, 2))[0],
-                              case_worker_id=rng.choice(workers) if workers else None)
+    case_id = cases.open_case(
+        db,
+        actor,
+        person_id,
+        priority=rng.choices(cases.PRIORITIES, (3, 5, 2))[0],
+        case_worker_id=rng.choice(workers) if workers else None,
+    )
     for _ in range(rng.randint(1, 2)):
         cases.record_assessment(db, actor, case_id, {d: rng.randint(1, 5) for d in cases.DOMAINS})
-    cases.add_goal(db, actor, case_id, rng.choice(cases.DOMAINS), "Fortalecer redes de apoyo y autonomía económica",
-                   today + dt.timedelta(days=rng.randint(30, 270)))
+    cases.add_goal(
+        db,
+        actor,
+        case_id,
+        rng.choice(cases.DOMAINS),
+        "Fortalecer redes de apoyo y autonomía económica",
+        today + dt.timedelta(days=rng.randint(30, 270)),
+    )
     for _ in range(rng.randint(1, 4)):
         confidential = rng.random() < 0.2
-        cases.add_note(db, actor, case_id, rng.choice(CONFIDENTIAL_NOTES if confidential else NOTES), confidential=confidential)
+        cases.add_note(
+            db, actor, case_id, rng.choice(CONFIDENTIAL_NOTES if confidential else NOTES), confidential=confidential
+        )
     for _ in range(rng.choices((0, 1, 2, 3), (3, 4, 2, 1))[0]):
         if rng.random() < 0.25:
             programme = rng.choice(("secondary_completion", "primary_completion", "technical_training"))
@@ -66,12 +92,20 @@ def _case(db, rng, actor, person_id, workers, institutions, today) -> None:
             except CareError:
                 continue
         elif institutions:
-            referral_id = referrals.make_referral(db, actor, case_id, reason="Orientación especializada",
-                                                  institution_id=rng.choice(institutions))
+            referral_id = referrals.make_referral(
+                db, actor, case_id, reason="Orientación especializada", institution_id=rng.choice(institutions)
+            )
             for status in rng.choice(((), ("accepted",), ("accepted", "completed"), ("rejected",))):
                 referrals.set_status(db, actor, referral_id, status)
     if workers and rng.random() < 0.6:
-        cases.add_task(db, actor, case_id, "Llamada de seguimiento", today + dt.timedelta(days=rng.randint(0, 21)), rng.choice(workers))
+        cases.add_task(
+            db,
+            actor,
+            case_id,
+            "Llamada de seguimiento",
+            today + dt.timedelta(days=rng.randint(0, 21)),
+            rng.choice(workers),
+        )
 
 
 def _outcome(db, rng, actor, person_id, kind, today) -> None:
@@ -81,7 +115,10 @@ def _outcome(db, rng, actor, person_id, kind, today) -> None:
         data["institution"] = rng.choice(SCHOOLS) if kind != "technical_certificate" else "SENA"
         data["evidence"] = f"Acta {rng.randint(100, 9999)}"
     if kind == "technical_certificate":
-        data.update(course=rng.choice(("Cocina", "Cuidado de personas mayores", "Confección", "Sistemas")), hours=rng.choice((40, 120, 240)))
+        data.update(
+            course=rng.choice(("Cocina", "Cuidado de personas mayores", "Confección", "Sistemas")),
+            hours=rng.choice((40, 120, 240)),
+        )
     if kind in ("job", "business"):
         data["description"] = rng.choice(("Auxiliar de cocina", "Venta de comidas", "Confección", "Peluquería"))
     outcomes.record_outcome(db, actor, person_id, data)

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from caremgmt.core import clock
-from caremgmt.impact import contact_facts
-from caremgmt.scheduling import timetable
 from caremgmt.core.actor import SYSTEM
 from caremgmt.core.db import write_transaction
-from caremgmt.tools.demo import FEMALE_NAMES, FEMALE_SECOND, MALE_NAMES, MOBILE_PREFIXES, NEIGHBOURHOODS, SURNAMES
-from caremgmt.registry.search import index_terms
 from caremgmt.core.text import fold
+from caremgmt.impact import contact_facts
+from caremgmt.registry.search import index_terms
+from caremgmt.scheduling import timetable
+from caremgmt.tools.demo import FEMALE_NAMES, FEMALE_SECOND, MALE_NAMES, MOBILE_PREFIXES, NEIGHBOURHOODS, SURNAMES
 
 
 @dataclass(frozen=True)
@@ -46,21 +46,37 @@ class Scale:
 
 
 SCALES = {
-    "small": Scale(caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12),
-    "city": Scale(caregivers=262_000, years=4, visits_per_caregiver=13, laundry_share=0.5, loads_per_user=4.2,
-                  cases=30_000, diplomas=2_000),
+    "small": Scale(
+        caregivers=1_300, years=1, visits_per_caregiver=11, laundry_share=0.5, loads_per_user=5, cases=150, diplomas=12
+    ),
+    "city": Scale(
+        caregivers=262_000,
+        years=4,
+        visits_per_caregiver=13,
+        laundry_share=0.5,
+        loads_per_user=4.2,
+        cases=30_000,
+        diplomas=2_000,
+    ),
 }
 CHUNK = 50_000
 CACHE_KB = 500_000
 # (service, weekdays, start, end, capacity); two sittings a day so the blocks can hold the city's demand.
 PLAN = (
-    ("BACHILLERATO", [0, 2], "08:00", "11:00", 70), ("BACHILLERATO", [0, 2], "14:00", "17:00", 70),
-    ("PRIMARIA", [1, 3], "08:00", "11:00", 70), ("PRIMARIA", [1, 3], "14:00", "17:00", 70),
-    ("RESPIRO", [1, 3], "14:00", "16:00", 70), ("RESPIRO", [0, 2, 4], "08:00", "10:00", 70),
-    ("DIGITAL", [4], "09:00", "11:00", 70), ("EMPRENDIMIENTO", [4], "14:00", "16:00", 70),
-    ("INFANCIA", [0, 1, 2, 3, 4], "07:30", "12:00", 150), ("INFANCIA", [0, 1, 2, 3, 4], "13:30", "17:30", 150),
-    ("MAYORES", [0, 1, 2, 3, 4], "07:30", "12:00", 90), ("MAYORES", [0, 1, 2, 3, 4], "13:30", "17:30", 90),
-    ("DISCAPACIDAD", [0, 1, 2, 3, 4], "07:30", "12:00", 60), ("DISCAPACIDAD", [0, 1, 2, 3, 4], "13:30", "17:30", 60),
+    ("BACHILLERATO", [0, 2], "08:00", "11:00", 70),
+    ("BACHILLERATO", [0, 2], "14:00", "17:00", 70),
+    ("PRIMARIA", [1, 3], "08:00", "11:00", 70),
+    ("PRIMARIA", [1, 3], "14:00", "17:00", 70),
+    ("RESPIRO", [1, 3], "14:00", "16:00", 70),
+    ("RESPIRO", [0, 2, 4], "08:00", "10:00", 70),
+    ("DIGITAL", [4], "09:00", "11:00", 70),
+    ("EMPRENDIMIENTO", [4], "14:00", "16:00", 70),
+    ("INFANCIA", [0, 1, 2, 3, 4], "07:30", "12:00", 150),
+    ("INFANCIA", [0, 1, 2, 3, 4], "13:30", "17:30", 150),
+    ("MAYORES", [0, 1, 2, 3, 4], "07:30", "12:00", 90),
+    ("MAYORES", [0, 1, 2, 3, 4], "13:30", "17:30", 90),
+    ("DISCAPACIDAD", [0, 1, 2, 3, 4], "07:30", "12:00", 60),
+    ("DISCAPACIDAD", [0, 1, 2, 3, 4], "13:30", "17:30", 60),
 )
 LAUNDRY = ("LAVANDERIA", [0, 1, 2, 3, 4, 5], "07:00", "17:00", 12, 60)
 CAREGIVER_CODES = ("BACHILLERATO", "PRIMARIA", "RESPIRO", "DIGITAL", "EMPRENDIMIENTO")
@@ -81,6 +97,7 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
         nonlocal started
         seconds[f"seconds_{name}"] = round(time.perf_counter() - started)
         started = time.perf_counter()
+
     try:
         _plan(db, start, today)
         lap("sessions")
@@ -115,11 +132,21 @@ def _plan(db: Database, start: dt.date, today: dt.date) -> None:
             piece = start
             while piece <= end:
                 piece_end = min(end, piece + dt.timedelta(days=timetable.MAX_SCHEDULE_DAYS - 1))
-                timetable.create_schedule(db, SYSTEM, {
-                    "service_id": services[code], "block_code": block, "weekdays": weekdays, "start_time": begin,
-                    "end_time": finish, "start_date": piece, "end_date": piece_end, "capacity": capacity,
-                    "slot_minutes": slot[0] if slot else None,
-                })
+                timetable.create_schedule(
+                    db,
+                    SYSTEM,
+                    {
+                        "service_id": services[code],
+                        "block_code": block,
+                        "weekdays": weekdays,
+                        "start_time": begin,
+                        "end_time": finish,
+                        "start_date": piece,
+                        "end_date": piece_end,
+                        "capacity": capacity,
+                        "slot_minutes": slot[0] if slot else None,
+                    },
+                )
                 piece = piece_end + dt.timedelta(days=1)
 
 
@@ -146,9 +173,17 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
                 "INSERT INTO persons (id, doc_type, doc_number, first_names, last_names, search_name, birth_date, sex,"
                 " gender_identity, phone, locality_code, neighbourhood, stratum, ethnicity, disability, migrant_status,"
                 " education_level, care_hours_per_day, registration_channel, home_block, is_caregiver, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", persons)
-            db.conn.executemany("INSERT INTO care_links (caregiver_id, cared_id, relationship, care_need, since) VALUES (?, ?, ?, ?, ?)", links)
-            db.conn.executemany("INSERT INTO consents (person_id, purpose, text_version, given_at) VALUES (?, ?, '2026-01', ?)", consents)
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                persons,
+            )
+            db.conn.executemany(
+                "INSERT INTO care_links (caregiver_id, cared_id, relationship, care_need, since) VALUES (?, ?, ?, ?, ?)",
+                links,
+            )
+            db.conn.executemany(
+                "INSERT INTO consents (person_id, purpose, text_version, given_at) VALUES (?, ?, '2026-01', ?)",
+                consents,
+            )
         persons.clear(), links.clear(), consents.clear()
 
     for n in range(spec.caregivers):
@@ -162,18 +197,33 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
         born = today - dt.timedelta(days=rng.randint(18 * 365 + 1, 75 * 365))
         search = fold(f"{first} {last}")
         terms.update(search.split())
-        persons.append((
-            caregiver_id, "CC", str(doc_base + caregiver_id * 7), first, last, search, born.isoformat(), "F" if female else "M",
-            "female" if female else "male",
-            f"+57{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 9_999_999):07d}" if rng.random() < 0.9 else None,
-            block["locality_code"], rng.choice(NEIGHBOURHOODS), rng.choices((1, 2, 3, 4), (35, 45, 17, 3))[0],
-            rng.choices(("none", "indigenous", "afro", "raizal", "palenquero", "rrom"), (88, 3, 6, 1, 1, 1))[0],
-            rng.choices(("none", "physical", "visual", "hearing", "psychosocial"), (92, 3, 2, 2, 1))[0],
-            "migrant_regular" if rng.random() < 0.08 else "colombian",
-            rng.choice(("primary_incomplete", "primary", "secondary_incomplete", "secondary", "technical")),
-            rng.choice((4, 6, 8, 10, 12)), rng.choices(("front_desk", "bus", "outreach", "self_preregistration"), (70, 10, 15, 5))[0],
-            block["code"], 1, stamp, stamp,
-        ))
+        persons.append(
+            (
+                caregiver_id,
+                "CC",
+                str(doc_base + caregiver_id * 7),
+                first,
+                last,
+                search,
+                born.isoformat(),
+                "F" if female else "M",
+                "female" if female else "male",
+                f"+57{rng.choice(MOBILE_PREFIXES)}{rng.randint(0, 9_999_999):07d}" if rng.random() < 0.9 else None,
+                block["locality_code"],
+                rng.choice(NEIGHBOURHOODS),
+                rng.choices((1, 2, 3, 4), (35, 45, 17, 3))[0],
+                rng.choices(("none", "indigenous", "afro", "raizal", "palenquero", "rrom"), (88, 3, 6, 1, 1, 1))[0],
+                rng.choices(("none", "physical", "visual", "hearing", "psychosocial"), (92, 3, 2, 2, 1))[0],
+                "migrant_regular" if rng.random() < 0.08 else "colombian",
+                rng.choice(("primary_incomplete", "primary", "secondary_incomplete", "secondary", "technical")),
+                rng.choice((4, 6, 8, 10, 12)),
+                rng.choices(("front_desk", "bus", "outreach", "self_preregistration"), (70, 10, 15, 5))[0],
+                block["code"],
+                1,
+                stamp,
+                stamp,
+            )
+        )
         consents.append((caregiver_id, "registration", stamp))
         if rng.random() < 0.7:
             consents.append((caregiver_id, "reminders", stamp))
@@ -195,13 +245,41 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
             cared_id = next_id
             next_id += 1
             age = (registered - dob).days // 365
-            doc = ("RC" if age < 7 else "TI" if age < 18 else "CC") if need != "child_under_6" or rng.random() < 0.85 else None
-            persons.append((
-                cared_id, doc, str(doc_base + cared_id * 7) if doc else None, d_first, d_last, d_search, dob.isoformat(),
-                "F" if d_female else "M", None, None, block["locality_code"], None, None, None,
-                "physical" if need == "disability" else "none", None, None, None, None, block["code"], 0, stamp, stamp,
-            ))
-            links.append((caregiver_id, cared_id, "child" if need != "older_person" else "parent", need, registered.isoformat()))
+            doc = (
+                ("RC" if age < 7 else "TI" if age < 18 else "CC")
+                if need != "child_under_6" or rng.random() < 0.85
+                else None
+            )
+            persons.append(
+                (
+                    cared_id,
+                    doc,
+                    str(doc_base + cared_id * 7) if doc else None,
+                    d_first,
+                    d_last,
+                    d_search,
+                    dob.isoformat(),
+                    "F" if d_female else "M",
+                    None,
+                    None,
+                    block["locality_code"],
+                    None,
+                    None,
+                    None,
+                    "physical" if need == "disability" else "none",
+                    None,
+                    None,
+                    None,
+                    None,
+                    block["code"],
+                    0,
+                    stamp,
+                    stamp,
+                )
+            )
+            links.append(
+                (caregiver_id, cared_id, "child" if need != "older_person" else "parent", need, registered.isoformat())
+            )
             dependants.append((cared_id, need, dob))
         people[block["code"]].append((caregiver_id, registered, dependants))
         if len(persons) >= CHUNK:
@@ -232,7 +310,8 @@ def _overlap_checked_once(db: Database) -> Iterator[None]:
         " ORDER BY s.starts_at ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS busy_until"
         " FROM participants p JOIN sessions s ON s.id = p.session_id AND s.status = 'scheduled'"
         " JOIN services v ON v.id = s.service_id AND v.kind = 'activity' WHERE p.status IN ('booked', 'waitlisted'))"
-        " WHERE busy_until > starts_at LIMIT 1").fetchone()
+        " WHERE busy_until > starts_at LIMIT 1"
+    ).fetchone()
     if overlap:
         raise RuntimeError(f"generated bookings overlap for person {overlap[0]}")
 
@@ -249,9 +328,13 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
         with write_transaction(db):
             db.conn.executemany(
                 "INSERT INTO participants (session_id, person_id, status, load_status, booked_at, changed_at)"
-                " VALUES (?, ?, 'booked', ?, ?, ?)", participants)
+                " VALUES (?, ?, 'booked', ?, ?, ?)",
+                participants,
+            )
             db.conn.executemany(
-                "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at) VALUES (?, ?, ?, ?, ?)", attendance)
+                "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at) VALUES (?, ?, ?, ?, ?)",
+                attendance,
+            )
         counts["attendance"] += len(attendance)
         participants.clear(), attendance.clear()
 
@@ -259,7 +342,8 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
         sessions: dict[str, list] = {}
         for sid, code, starts, ends, capacity in db.execute(
             "SELECT s.id, v.code, s.starts_at, s.ends_at, s.capacity FROM sessions s JOIN services v ON v.id = s.service_id"
-            " WHERE s.block_code = ? AND s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at", [block, now],
+            " WHERE s.block_code = ? AND s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at",
+            [block, now],
         ):
             sessions.setdefault(code, []).append([sid, starts, ends, capacity])
         first_dates = {code: [s[1][:10] for s in rows] for code, rows in sessions.items()}  # for bisect
@@ -286,23 +370,48 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
                 participants.append((session[0], caregiver_id, None, stamp, stamp))
                 attendance.append((session[0], caregiver_id, status, hours if status == "present" else 0, stamp))
                 for cared_id, need, _dob in dependants:
-                    care = next((c for c in by_day.get((CARE_FOR_NEED[need], session[1][:10]), ())
-                                 if c[1] < session[2] and session[1] < c[2] and c[3] > 0), None)
+                    care = next(
+                        (
+                            c
+                            for c in by_day.get((CARE_FOR_NEED[need], session[1][:10]), ())
+                            if c[1] < session[2] and session[1] < c[2] and c[3] > 0
+                        ),
+                        None,
+                    )
                     if care and rng.random() < 0.9:
                         care[3] -= 1
                         participants.append((care[0], cared_id, None, stamp, stamp))
                         care_status = status if rng.random() < 0.95 else "absent"
-                        attendance.append((care[0], cared_id, care_status, clock.session_hours(care[1], care[2]) if care_status == "present" else 0, stamp))
+                        attendance.append(
+                            (
+                                care[0],
+                                cared_id,
+                                care_status,
+                                clock.session_hours(care[1], care[2]) if care_status == "present" else 0,
+                                stamp,
+                            )
+                        )
             if dependants and rng.random() < spec.laundry_share:
-                counts["laundry_loads"] += _loads(rng, spec, sessions.get("LAVANDERIA", []), first_dates.get("LAVANDERIA", []),
-                                                  caregiver_id, first_day, participants, attendance, stamp)
+                counts["laundry_loads"] += _loads(
+                    rng,
+                    spec,
+                    sessions.get("LAVANDERIA", []),
+                    first_dates.get("LAVANDERIA", []),
+                    caregiver_id,
+                    first_day,
+                    participants,
+                    attendance,
+                    stamp,
+                )
             if len(attendance) >= CHUNK:
                 flush()
     flush()
     with write_transaction(db):
-        db.execute("UPDATE sessions SET booked_count = (SELECT count(*) FROM participants p"
-                   " WHERE p.session_id = sessions.id AND p.status = 'booked')"
-                   " WHERE id IN (SELECT DISTINCT session_id FROM participants)")
+        db.execute(
+            "UPDATE sessions SET booked_count = (SELECT count(*) FROM participants p"
+            " WHERE p.session_id = sessions.id AND p.status = 'booked')"
+            " WHERE id IN (SELECT DISTINCT session_id FROM participants)"
+        )
     return counts
 
 
@@ -326,7 +435,6 @@ def _loads(rng, spec, slots, slot_dates, caregiver_id, first_day, participants, 
     return made
 
 
-
 def _cases(db: Database, rng: random.Random, spec: Scale, people: dict[str, list], today: dt.date) -> dict[str, int]:
     caregivers = [(cid, block, registered) for block, rows in people.items() for cid, registered, _ in rows]
     chosen = rng.sample(caregivers, min(spec.cases, len(caregivers)))
@@ -340,28 +448,50 @@ def _cases(db: Database, rng: random.Random, spec: Scale, people: dict[str, list
             case_id = db.execute(
                 "INSERT INTO cases (person_id, block_code, status, priority, opened_at, closed_at, close_reason)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [cid, block, "closed" if closed else "open", rng.choice(("low", "medium", "high")), f"{opened}T15:00:00+00:00",
-                 stamp if closed else None, "objetivos cumplidos" if closed else None],
+                [
+                    cid,
+                    block,
+                    "closed" if closed else "open",
+                    rng.choice(("low", "medium", "high")),
+                    f"{opened}T15:00:00+00:00",
+                    stamp if closed else None,
+                    "objetivos cumplidos" if closed else None,
+                ],
             ).lastrowid
             db.conn.executemany(
                 "INSERT INTO case_notes (case_id, written_at, body, confidential) VALUES (?, ?, ?, ?)",
-                [(case_id, f"{opened}T16:00:00+00:00", "Nota de seguimiento.", int(rng.random() < 0.2))
-                 for _ in range(rng.randint(1, 4))],
+                [
+                    (case_id, f"{opened}T16:00:00+00:00", "Nota de seguimiento.", int(rng.random() < 0.2))
+                    for _ in range(rng.randint(1, 4))
+                ],
             )
             for _ in range(rng.choices((0, 1, 2, 3), (2, 4, 3, 1))[0]):
                 status = rng.choice(("sent", "accepted", "completed", "rejected"))
                 db.execute(
                     "INSERT INTO referrals (case_id, person_id, target, institution_id, reason, status, sent_on, due_on,"
                     " accepted_on, closed_on) VALUES (?, ?, 'external', ?, 'Orientación', ?, ?, ?, ?, ?)",
-                    [case_id, cid, rng.choice(institutions), status, opened.isoformat(),
-                     (opened + dt.timedelta(days=15)).isoformat(),
-                     opened.isoformat() if status in ("accepted", "completed") else None,
-                     opened.isoformat() if status in ("completed", "rejected") else None],
+                    [
+                        case_id,
+                        cid,
+                        rng.choice(institutions),
+                        status,
+                        opened.isoformat(),
+                        (opened + dt.timedelta(days=15)).isoformat(),
+                        opened.isoformat() if status in ("accepted", "completed") else None,
+                        opened.isoformat() if status in ("completed", "rejected") else None,
+                    ],
                 )
         graduates = rng.sample(caregivers, min(spec.diplomas, len(caregivers)))
         db.conn.executemany(
             "INSERT INTO outcomes (person_id, kind, achieved_on, institution, recorded_at) VALUES (?, 'secondary_diploma', ?, ?, ?)",
-            [(cid, min(today, registered + dt.timedelta(days=rng.randint(120, 700))).isoformat(), "IED Distrital", stamp)
-             for cid, _block, registered in graduates],
+            [
+                (
+                    cid,
+                    min(today, registered + dt.timedelta(days=rng.randint(120, 700))).isoformat(),
+                    "IED Distrital",
+                    stamp,
+                )
+                for cid, _block, registered in graduates
+            ],
         )
     return {"cases": len(chosen), "diplomas": len(graduates)}

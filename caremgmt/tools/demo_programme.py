@@ -14,13 +14,12 @@ import random
 
 from sqlite_utils import Database
 
-from caremgmt.scheduling import booking
 from caremgmt.core import clock
-from caremgmt.scheduling import timetable
 from caremgmt.core.actor import User
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import CareError
 from caremgmt.registry.validation import age_on
+from caremgmt.scheduling import booking, timetable
 
 HISTORY_DAYS = 2 * 365 + 180
 FUTURE_DAYS = 42
@@ -53,19 +52,33 @@ def ensure_schedules(db: Database, actor: User, today: dt.date) -> None:
         " AND NOT EXISTS (SELECT 1 FROM schedules s WHERE s.block_code = b.code) ORDER BY code"
     ).fetchall():
         for code, weekdays, begin, finish, capacity, slot in PLAN:
-            timetable.create_schedule(db, actor, {
-                "service_id": services[code], "block_code": block, "room": None, "facilitator": None,
-                "weekdays": weekdays, "start_time": begin, "end_time": finish, "start_date": start,
-                "end_date": end, "capacity": capacity, "slot_minutes": slot,
-            })
+            timetable.create_schedule(
+                db,
+                actor,
+                {
+                    "service_id": services[code],
+                    "block_code": block,
+                    "room": None,
+                    "facilitator": None,
+                    "weekdays": weekdays,
+                    "start_time": begin,
+                    "end_time": finish,
+                    "start_date": start,
+                    "end_date": end,
+                    "capacity": capacity,
+                    "slot_minutes": slot,
+                },
+            )
 
 
 def _sessions(db: Database, block: str, code: str) -> list[dict]:
-    return list(db.query(
-        "SELECT s.id, s.starts_at, s.ends_at, s.capacity - s.booked_count AS free FROM sessions s JOIN services v ON v.id = s.service_id"
-        " WHERE s.block_code = ? AND v.code = ? AND s.status = 'scheduled' ORDER BY s.starts_at",
-        [block, code],
-    ))
+    return list(
+        db.query(
+            "SELECT s.id, s.starts_at, s.ends_at, s.capacity - s.booked_count AS free FROM sessions s JOIN services v ON v.id = s.service_id"
+            " WHERE s.block_code = ? AND v.code = ? AND s.status = 'scheduled' ORDER BY s.starts_at",
+            [block, code],
+        )
+    )
 
 
 def _status(rng: random.Random) -> str:
@@ -100,10 +113,13 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
 
     for caregiver_id in caregiver_ids:
         block = db.execute("SELECT home_block FROM persons WHERE id = ?", [caregiver_id]).fetchone()[0]
-        dependents = list(db.query(
-            "SELECT p.id, p.birth_date, l.care_need FROM care_links l JOIN persons p ON p.id = l.cared_id"
-            " WHERE l.caregiver_id = ?", [caregiver_id],
-        ))
+        dependents = list(
+            db.query(
+                "SELECT p.id, p.birth_date, l.care_need FROM care_links l JOIN persons p ON p.id = l.cared_id"
+                " WHERE l.caregiver_id = ?",
+                [caregiver_id],
+            )
+        )
         code = rng.choice(CAREGIVER_SERVICES)
         own = sessions(block, code)
         past = [s for s in own if s["starts_at"] < now]
@@ -113,16 +129,25 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
         registered.append((caregiver_id, first_visit, [d["id"] for d in dependents]))
         if past:
             first = rng.randrange(len(past))
-            window = past[first:first + rng.randint(8, 60)]
+            window = past[first : first + rng.randint(8, 60)]
             registered[-1] = (caregiver_id, dt.date.fromisoformat(window[0]["starts_at"][:10]), registered[-1][2])
             for session in window:
                 status = _status(rng)
-                if not take(session, caregiver_id, status, clock.session_hours(session["starts_at"], session["ends_at"])):
+                if not take(
+                    session, caregiver_id, status, clock.session_hours(session["starts_at"], session["ends_at"])
+                ):
                     continue
                 for dependent in dependents:
-                    care = _care_session(sessions(block, CARE_SERVICE_FOR_NEED[dependent["care_need"]]), session, dependent)
+                    care = _care_session(
+                        sessions(block, CARE_SERVICE_FOR_NEED[dependent["care_need"]]), session, dependent
+                    )
                     if care and rng.random() < 0.9:
-                        take(care, dependent["id"], status if rng.random() < 0.95 else "absent", clock.session_hours(care["starts_at"], care["ends_at"]))
+                        take(
+                            care,
+                            dependent["id"],
+                            status if rng.random() < 0.95 else "absent",
+                            clock.session_hours(care["starts_at"], care["ends_at"]),
+                        )
             if dependents and rng.random() < 0.45:
                 _laundry(rng, sessions(block, "LAVANDERIA"), caregiver_id, window, now, take)
         future = [s for s in own if s["starts_at"] > now]
@@ -142,7 +167,11 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
 def _care_session(candidates: list[dict], session: dict, dependent: dict) -> dict | None:
     day = session["starts_at"][:10]
     for care in candidates:
-        if care["starts_at"][:10] == day and care["starts_at"] < session["ends_at"] and session["starts_at"] < care["ends_at"]:
+        if (
+            care["starts_at"][:10] == day
+            and care["starts_at"] < session["ends_at"]
+            and session["starts_at"] < care["ends_at"]
+        ):
             born = dt.date.fromisoformat(dependent["birth_date"])
             age = age_on(born, dt.date.fromisoformat(day)) if born.isoformat() <= day else -1
             if dependent["care_need"] != "child_under_6" or 0 <= age <= 5:
@@ -192,4 +221,3 @@ def _backdate_registrations(db: Database, rng: random.Random, registered: list[t
         rows += [(stamp, stamp, pid) for pid in (caregiver_id, *dependent_ids)]
     with write_transaction(db):
         db.conn.executemany("UPDATE persons SET created_at = ?, updated_at = ? WHERE id = ?", rows)
-

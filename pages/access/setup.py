@@ -3,9 +3,9 @@
 import streamlit as st
 
 from caremgmt.core import auth
-from caremgmt.tools import demo
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.tools import demo
 from pages.ui import database, field_error, language, set_errors, tr
 
 SCOPE = "setup"

@@ -5,15 +5,22 @@ import datetime as dt
 
 import streamlit as st
 
-from caremgmt.scheduling import booking
 from caremgmt.core import reference
-from caremgmt.registry import persons
-from caremgmt.scheduling import timetable
-from caremgmt.scheduling import catalogue
 from caremgmt.core.clock import today
 from caremgmt.core.errors import CareError
+from caremgmt.registry import persons
+from caremgmt.scheduling import booking, catalogue, timetable
 from pages.ui import (
-    block_picker, database, page_header, labeller, person_line, service_label, session_line, show_error, tr, user,
+    block_picker,
+    database,
+    labeller,
+    page_header,
+    person_line,
+    service_label,
+    session_line,
+    show_error,
+    tr,
+    user,
 )
 
 HORIZON_DAYS = 28
@@ -33,7 +40,12 @@ with col1:
     block = block_picker(blocks, "book_block")
 with col2:
     by_id = {s["id"]: s for s in offered}
-    service_id = st.selectbox(tr("book.service"), list(by_id), format_func=labeller(by_id, lambda i: service_label(by_id[i])), key="book_service")
+    service_id = st.selectbox(
+        tr("book.service"),
+        list(by_id),
+        format_func=labeller(by_id, lambda i: service_label(by_id[i])),
+        key="book_service",
+    )
 
 
 def outcome_text(result: booking.Booking) -> str:
@@ -51,9 +63,11 @@ def run(action, *args, **kwargs) -> None:
             return
     results = results if isinstance(results, list) else [results]
     st.session_state.pop(f"book_pending_{person_id}", None)
-    st.session_state["book_flash"] = " · ".join(
-        f"{tr('book.result_line', n=i + 1)} {outcome_text(r)}" for i, r in enumerate(results)
-    ) if len(results) > 1 else outcome_text(results[0])
+    st.session_state["book_flash"] = (
+        " · ".join(f"{tr('book.result_line', n=i + 1)} {outcome_text(r)}" for i, r in enumerate(results))
+        if len(results) > 1
+        else outcome_text(results[0])
+    )
     st.rerun()
 
 
@@ -73,8 +87,12 @@ if pending:
         options = {s["id"]: s for s in offer["sessions"]}
         if st.checkbox(tr("book.care_for", name=name), value=True, key=f"care_{pending}_{cared['id']}"):
             chosen = st.selectbox(
-                tr("book.care_session"), list(options), key=f"care_session_{pending}_{cared['id']}",
-                format_func=labeller(options, lambda i, o=options: f"{session_line(o[i])} · {o[i]['booked_count']}/{o[i]['capacity']}"),
+                tr("book.care_session"),
+                list(options),
+                key=f"care_session_{pending}_{cared['id']}",
+                format_func=labeller(
+                    options, lambda i, o=options: f"{session_line(o[i])} · {o[i]['booked_count']}/{o[i]['capacity']}"
+                ),
             )
             care[cared["id"]] = chosen
     col1, col2 = st.columns(2)
@@ -87,7 +105,8 @@ if pending:
 
 with database() as db:
     upcoming = [
-        s for s in timetable.sessions_between(
+        s
+        for s in timetable.sessions_between(
             db, current, block, today(), today() + dt.timedelta(days=HORIZON_DAYS), service_id=service_id
         )
         if s["status"] == "scheduled"
@@ -105,7 +124,9 @@ for schedule_id, when in series.items():
 for session in upcoming:
     col1, col2, col3 = st.columns([4, 2, 1])
     col1.markdown(session_line(session))
-    col2.markdown(tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"], waitlist=session["waitlist"]))
+    col2.markdown(
+        tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"], waitlist=session["waitlist"])
+    )
     if col3.button(tr("book.book"), key=f"book_{session['id']}"):
         if person["cares_for"]:
             st.session_state[f"book_pending_{person_id}"] = session["id"]

@@ -1,14 +1,12 @@
 """The front desk's day: today's sessions at my block and the laundry queue."""
 
-
 import streamlit as st
 
-from caremgmt.scheduling import laundry
 from caremgmt.core import reference
-from caremgmt.scheduling import timetable
-from caremgmt.scheduling.carehours import care_hours_freed
 from caremgmt.core.clock import today
 from caremgmt.core.errors import CareError
+from caremgmt.scheduling import laundry, timetable
+from caremgmt.scheduling.carehours import care_hours_freed
 from pages.ui import block_picker, database, open_session, session_line, show_error, tr, user
 
 current = user()
@@ -36,8 +34,14 @@ for session in sessions:
     if session["status"] == "cancelled":
         col2.markdown(f":red[{tr('day.cancelled')}]")
     else:
-        col2.markdown(tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"],
-                         waitlist=session["waitlist"]))
+        col2.markdown(
+            tr(
+                "day.occupancy",
+                booked=session["booked_count"],
+                capacity=session["capacity"],
+                waitlist=session["waitlist"],
+            )
+        )
         if col3.button(tr("day.attendance"), key=f"roster_{session['id']}"):
             open_session(session["id"])
 

@@ -1,14 +1,12 @@
 """Book a community-laundry drop-off slot for the selected caregiver."""
 
-
 import streamlit as st
 
-from caremgmt.scheduling import laundry
 from caremgmt.core import reference
-from caremgmt.registry import persons
-from caremgmt.scheduling import timetable
 from caremgmt.core.clock import now_local, today
 from caremgmt.core.errors import CareError
+from caremgmt.registry import persons
+from caremgmt.scheduling import laundry, timetable
 from pages.ui import block_picker, database, page_header, person_line, show_error, tr, user
 
 current = user()
@@ -29,7 +27,8 @@ with col2:
 now = now_local().strftime("%Y-%m-%dT%H:%M")
 with database() as db:
     slots = [
-        s for s in timetable.sessions_between(db, current, block, day, day, kind="laundry")
+        s
+        for s in timetable.sessions_between(db, current, block, day, day, kind="laundry")
         if s["status"] == "scheduled" and s["ends_at"] > now
     ]
 if not slots:

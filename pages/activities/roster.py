@@ -3,10 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from caremgmt.scheduling import attendance
-from caremgmt.scheduling import timetable
 from caremgmt.core.errors import CareError
 from caremgmt.registry.search import search_persons
+from caremgmt.scheduling import attendance, timetable
 from pages.ui import database, person_line, session_line, show_error, tr, user
 
 current = user()
@@ -30,11 +29,23 @@ st.subheader(session_line(session))
 statuses = {s: tr(f"attendance.{s}") for s in attendance.STATUSES}
 by_label = {label: status for status, label in statuses.items()}
 table = pd.DataFrame(
-    [{"person_id": r["person_id"], tr("roster.person"): r["full_name"],
-      tr("roster.status"): statuses[marks.get(r["person_id"], r["status"])]} for r in rows]
-    + [{"person_id": pid, tr("roster.person"): f"{name} ({tr('roster.walk_in')})",
-        tr("roster.status"): statuses[marks.get(pid, "present")]}
-       for pid, name in walk_ins.items() if pid not in {r["person_id"] for r in rows}],
+    [
+        {
+            "person_id": r["person_id"],
+            tr("roster.person"): r["full_name"],
+            tr("roster.status"): statuses[marks.get(r["person_id"], r["status"])],
+        }
+        for r in rows
+    ]
+    + [
+        {
+            "person_id": pid,
+            tr("roster.person"): f"{name} ({tr('roster.walk_in')})",
+            tr("roster.status"): statuses[marks.get(pid, "present")],
+        }
+        for pid, name in walk_ins.items()
+        if pid not in {r["person_id"] for r in rows}
+    ],
     columns=["person_id", tr("roster.person"), tr("roster.status")],
 )
 edited = st.data_editor(
@@ -46,7 +57,9 @@ edited = st.data_editor(
     },
     # A new editor after each save: edits kept by row position must not land on
     # someone else once the saved walk-ins sort into the list.
-    hide_index=True, width="stretch", key=f"roster_editor_{session_id}_{st.session_state.get('roster_saves', 0)}",
+    hide_index=True,
+    width="stretch",
+    key=f"roster_editor_{session_id}_{st.session_state.get('roster_saves', 0)}",
 )
 marks.update({int(r["person_id"]): by_label[r[tr("roster.status")]] for _, r in edited.iterrows()})
 st.caption(tr("roster.count", n=len(edited)))
@@ -55,7 +68,9 @@ if st.button(tr("roster.save"), type="primary", key="roster_save"):
     with database() as db:
         try:
             written = attendance.save_roster(
-                db, current, session_id,
+                db,
+                current,
+                session_id,
                 {pid: status for pid, status in marked.items() if pid not in walk_ins},
                 walk_ins=[pid for pid in walk_ins if marked.get(pid) == "present"],
             )

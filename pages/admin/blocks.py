@@ -55,14 +55,21 @@ with add_tab, st.form("add_block"):
 
 with edit_tab:
     by_code = {b["code"]: b for b in blocks}
-    selected = st.selectbox(tr("blocks.choose"), list(by_code), format_func=lambda c: by_code[c]["name"], key="block_edit_code")
+    selected = st.selectbox(
+        tr("blocks.choose"), list(by_code), format_func=lambda c: by_code[c]["name"], key="block_edit_code"
+    )
     block = by_code[selected]
     with st.form(f"edit_block_{selected}"):
         new_name = st.text_input(tr("field.name"), value=block["name"], key=f"block_name_{selected}")
         field_error("blocks", "name")
         new_locality = choice(
-            "blocks", "locality_code", tuple(localities), None, f"block_locality_{selected}",
-            block["locality_code"], labels=locality_labels,
+            "blocks",
+            "locality_code",
+            tuple(localities),
+            None,
+            f"block_locality_{selected}",
+            block["locality_code"],
+            labels=locality_labels,
         )
         open_ = st.checkbox(tr("blocks.is_open"), value=bool(block["active"]), key=f"block_active_{selected}")
         if st.form_submit_button(tr("blocks.save"), type="primary"):

@@ -3,9 +3,9 @@ with which eligibility and care-hours rule."""
 
 import streamlit as st
 
-from caremgmt.scheduling import catalogue
-from caremgmt.registry import vocab
 from caremgmt.core.errors import ValidationError
+from caremgmt.registry import vocab
+from caremgmt.scheduling import catalogue
 from pages.ui import choice, database, field_error, labeller, service_label, set_errors, text, tr, user
 
 SCOPE = "services"
@@ -24,40 +24,81 @@ st.dataframe(
             tr("services.category"): tr(f"category.{s['category']}"),
             tr("services.audience"): tr(f"audience.{s['audience']}"),
             tr("services.minutes"): s["default_minutes"],
-            tr("services.ages"): f"{s['min_age'] if s['min_age'] is not None else 0}–{s['max_age'] if s['max_age'] is not None else '∞'}",
+            tr(
+                "services.ages"
+            ): f"{s['min_age'] if s['min_age'] is not None else 0}–{s['max_age'] if s['max_age'] is not None else '∞'}",
             tr("services.rule"): tr(f"care_hours_rule.{s['care_hours_rule']}"),
             tr("services.active"): "✓" if s["active"] else "✗",
         }
         for s in service_rows
     ],
-    hide_index=True, width="stretch",
+    hide_index=True,
+    width="stretch",
 )
 
 by_id = {s["id"]: s for s in service_rows}
 selected = st.selectbox(
-    tr("services.edit_which"), [None, *by_id], key="service_pick",
+    tr("services.edit_which"),
+    [None, *by_id],
+    key="service_pick",
     format_func=labeller([None, *by_id], lambda i: tr("services.new") if i is None else service_label(by_id[i])),
 )
-current_service = by_id.get(selected, {"kind": "activity", "audience": "caregiver", "care_hours_rule": "simultaneity", "default_minutes": 120})
+current_service = by_id.get(
+    selected, {"kind": "activity", "audience": "caregiver", "care_hours_rule": "simultaneity", "default_minutes": 120}
+)
 k = f"svc{selected or 'new'}_"
 with st.form(f"service_{selected}"):
     col1, col2 = st.columns(2)
     with col1:
         data = {"code": text(SCOPE, "code", k + "code", current_service.get("code"), True)}
         data["name_es"] = text(SCOPE, "name_es", k + "name_es", current_service.get("name_es"), True)
-        data["category"] = choice(SCOPE, "category", catalogue.CATEGORIES, "category", k + "category", current_service.get("category"), True)
-        data["audience"] = choice(SCOPE, "audience", catalogue.AUDIENCES, "audience", k + "audience", current_service.get("audience"), True)
-        data["care_need"] = choice(SCOPE, "care_need", vocab.CARE_NEEDS, "care_need", k + "care_need", current_service.get("care_need"))
+        data["category"] = choice(
+            SCOPE, "category", catalogue.CATEGORIES, "category", k + "category", current_service.get("category"), True
+        )
+        data["audience"] = choice(
+            SCOPE, "audience", catalogue.AUDIENCES, "audience", k + "audience", current_service.get("audience"), True
+        )
+        data["care_need"] = choice(
+            SCOPE, "care_need", vocab.CARE_NEEDS, "care_need", k + "care_need", current_service.get("care_need")
+        )
     with col2:
-        data["kind"] = choice(SCOPE, "kind", catalogue.KINDS, "service_kind", k + "kind", current_service.get("kind"), True)
+        data["kind"] = choice(
+            SCOPE, "kind", catalogue.KINDS, "service_kind", k + "kind", current_service.get("kind"), True
+        )
         data["name_en"] = text(SCOPE, "name_en", k + "name_en", current_service.get("name_en"), True)
-        data["default_minutes"] = st.number_input(tr("field.default_minutes"), 15, 600, int(current_service.get("default_minutes") or 120), step=15, key=k + "minutes")
+        data["default_minutes"] = st.number_input(
+            tr("field.default_minutes"),
+            15,
+            600,
+            int(current_service.get("default_minutes") or 120),
+            step=15,
+            key=k + "minutes",
+        )
         col3, col4 = st.columns(2)
-        data["min_age"] = col3.number_input(tr("field.min_age"), 0, 120, current_service.get("min_age"), key=k + "min_age")
-        data["max_age"] = col4.number_input(tr("field.max_age"), 0, 120, current_service.get("max_age"), key=k + "max_age")
+        data["min_age"] = col3.number_input(
+            tr("field.min_age"), 0, 120, current_service.get("min_age"), key=k + "min_age"
+        )
+        data["max_age"] = col4.number_input(
+            tr("field.max_age"), 0, 120, current_service.get("max_age"), key=k + "max_age"
+        )
         field_error(SCOPE, "max_age")
-        data["care_hours_rule"] = choice(SCOPE, "care_hours_rule", catalogue.CARE_HOURS_RULES, "care_hours_rule", k + "rule", current_service.get("care_hours_rule"), True)
-        data["hours_per_unit"] = st.number_input(tr("field.hours_per_unit"), 0.0, 24.0, float(current_service.get("hours_per_unit") or 0), step=0.05, key=k + "hours")
+        data["care_hours_rule"] = choice(
+            SCOPE,
+            "care_hours_rule",
+            catalogue.CARE_HOURS_RULES,
+            "care_hours_rule",
+            k + "rule",
+            current_service.get("care_hours_rule"),
+            True,
+        )
+        data["hours_per_unit"] = st.number_input(
+            tr("field.hours_per_unit"),
+            0.0,
+            24.0,
+            float(current_service.get("hours_per_unit") or 0),
+            step=0.05,
+            key=k + "hours",
+        )
         field_error(SCOPE, "hours_per_unit")
     if st.form_submit_button(tr("services.save"), type="primary"):
         with database() as db:

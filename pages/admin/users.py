@@ -2,11 +2,7 @@
 
 import streamlit as st
 
-from caremgmt.core import actor
-
-from caremgmt.core import auth
-from caremgmt.core import reference
-from caremgmt.registry import vocab
+from caremgmt.core import actor, auth, reference
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import LANGUAGES
 from pages.ui import choice, database, field_error, set_errors, text, tr, user
@@ -41,7 +37,11 @@ with st.form("add_user"):
     field_error("users", "password")
     role = choice("users", "role", actor.ROLES, "role", "user_new_role", "frontdesk", True)
     block = choice(
-        "users", "block_code", tuple(b["code"] for b in blocks), None, "user_new_block",
+        "users",
+        "block_code",
+        tuple(b["code"] for b in blocks),
+        None,
+        "user_new_block",
         labels={b["code"]: b["name"] for b in blocks},
     )
     language = choice("users", "language", LANGUAGES, "language", "user_new_language", "es", True)
@@ -59,7 +59,9 @@ with st.form("add_user"):
 st.subheader(tr("users.activation"))
 others = {a["id"]: a for a in accounts if a["id"] != current.id}
 if others:
-    chosen = st.selectbox(tr("users.choose"), list(others), format_func=lambda i: others[i]["username"], key="user_toggle")
+    chosen = st.selectbox(
+        tr("users.choose"), list(others), format_func=lambda i: others[i]["username"], key="user_toggle"
+    )
     is_active = bool(others[chosen]["active"])
     if st.button(tr("users.deactivate") if is_active else tr("users.activate"), key="user_toggle_button"):
         with database() as db:

@@ -6,8 +6,8 @@ import datetime as dt
 import streamlit as st
 
 from caremgmt.casework import outcomes
-from caremgmt.registry import persons
 from caremgmt.core.clock import today
+from caremgmt.registry import persons
 from pages.ui import act, choice, database, page_header, person_line, tr, user
 
 current = user()
@@ -22,8 +22,14 @@ def outcome_fields(prefix: str, kind: str | None) -> dict:
     """The fields an outcome needs; ``kind`` fixed by a programme, or chosen."""
     data = {"kind": kind or choice("outcome", "kind", outcomes.KINDS, "outcome", f"{prefix}_kind", required=True)}
     col1, col2 = st.columns(2)
-    data["achieved_on"] = col1.date_input(tr("field.achieved_on"), today(), max_value=today(), min_value=dt.date(1950, 1, 1),
-                                          format="DD/MM/YYYY", key=f"{prefix}_date")
+    data["achieved_on"] = col1.date_input(
+        tr("field.achieved_on"),
+        today(),
+        max_value=today(),
+        min_value=dt.date(1950, 1, 1),
+        format="DD/MM/YYYY",
+        key=f"{prefix}_date",
+    )
     data["institution"] = col2.text_input(tr("field.institution"), key=f"{prefix}_institution")
     col1, col2, col3 = st.columns(3)
     data["evidence"] = col1.text_input(tr("field.evidence"), key=f"{prefix}_evidence")
@@ -41,8 +47,10 @@ st.subheader(person_line(person))
 
 st.header(tr("achievements.enrolments"))
 for row in enrolment_rows:
-    st.markdown(f"**{tr('programme.' + row['programme'])}** · {tr('enrolment_status.' + row['status'])}"
-                f" · {tr('achievements.applied_on', date=row['applied_on'])}")
+    st.markdown(
+        f"**{tr('programme.' + row['programme'])}** · {tr('enrolment_status.' + row['status'])}"
+        f" · {tr('achievements.applied_on', date=row['applied_on'])}"
+    )
     following = outcomes.ENROLMENT_TRANSITIONS[row["status"]]
     if not following:
         continue

@@ -3,9 +3,8 @@ coordinators and admins also see their block's."""
 
 import streamlit as st
 
-from caremgmt.core import auth
 from caremgmt.casework import cases
-from caremgmt.core import reference
+from caremgmt.core import auth, reference
 from pages.ui import block_picker, database, tr, user
 
 current = user()
@@ -21,23 +20,29 @@ def show(load: dict, scope: str) -> None:
     st.subheader(tr("caseload.cases", n=len(load["cases"])))
     for row in load["cases"]:
         col1, col2 = st.columns([5, 1])
-        col1.markdown(f"**{row['full_name']}** · {tr('priority.' + row['priority'])} · {row['case_worker'] or '—'}"
-                      f" · {tr('case.opened_on')} {row['opened_at'][:10]}")
+        col1.markdown(
+            f"**{row['full_name']}** · {tr('priority.' + row['priority'])} · {row['case_worker'] or '—'}"
+            f" · {tr('case.opened_on')} {row['opened_at'][:10]}"
+        )
         if col2.button(tr("common.open"), key=f"{scope}_case_{row['id']}"):
             open_case_page(row["person_id"])
     st.subheader(tr("caseload.tasks", n=len(load["tasks"])))
     for row in load["tasks"]:
         late = f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
         col1, col2 = st.columns([5, 1])
-        col1.markdown(f"{row['description']} · **{row['full_name']}** · {row['owner']} · {tr('case.due_on', date=row['due_on'])}{late}")
+        col1.markdown(
+            f"{row['description']} · **{row['full_name']}** · {row['owner']} · {tr('case.due_on', date=row['due_on'])}{late}"
+        )
         if col2.button(tr("common.open"), key=f"{scope}_task_{row['id']}"):
             open_case_page(row["person_id"])
     st.subheader(tr("caseload.referrals", n=len(load["referrals"])))
     for row in load["referrals"]:
         late = f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
         col1, col2 = st.columns([5, 1])
-        col1.markdown(f"**{row['full_name']}** → {row['target'] or '—'} · {tr('referral_status.' + row['status'])}"
-                      f" · {tr('case.due_on', date=row['due_on'])}{late}")
+        col1.markdown(
+            f"**{row['full_name']}** → {row['target'] or '—'} · {tr('referral_status.' + row['status'])}"
+            f" · {tr('case.due_on', date=row['due_on'])}{late}"
+        )
         if col2.button(tr("common.open"), key=f"{scope}_ref_{row['id']}"):
             open_case_page(row["person_id"])
 
@@ -46,9 +51,8 @@ if auth.allowed(current, "case.confidential"):
     mine, block_tab = st.tabs([tr("caseload.mine"), tr("caseload.block")])
 else:
     mine, block_tab = st.container(), None
-with mine:
-    with database() as db:
-        show(cases.caseload(db, current), "mine")
+with mine, database() as db:
+    show(cases.caseload(db, current), "mine")
 if block_tab is not None:
     with block_tab:
         with database() as db:

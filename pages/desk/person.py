@@ -2,20 +2,29 @@
 
 import streamlit as st
 
-from caremgmt.scheduling import attendance
-from caremgmt.scheduling import booking
-from caremgmt.core import reference
-from caremgmt.registry import persons
 from caremgmt.casework import timeline
-from caremgmt.registry import vocab
 from caremgmt.casework.outcomes import PROGRAMMES
-from caremgmt.scheduling.carehours import care_hours_freed
+from caremgmt.core import reference
 from caremgmt.core.clock import to_local
 from caremgmt.core.errors import CareError, DuplicateDocument, ProbableDuplicates, ValidationError
+from caremgmt.registry import persons, vocab
 from caremgmt.registry.validation import format_phone
+from caremgmt.scheduling import attendance, booking
+from caremgmt.scheduling.carehours import care_hours_freed
 from pages.ui import (
-    SEARCH_PAGE, caregiver_fields, cared_person_fields, database, label, open_person,
-    person_line, service_label, session_line, set_errors, show_error, tr, user,
+    SEARCH_PAGE,
+    cared_person_fields,
+    caregiver_fields,
+    database,
+    label,
+    open_person,
+    person_line,
+    service_label,
+    session_line,
+    set_errors,
+    show_error,
+    tr,
+    user,
 )
 
 current = user()
@@ -51,7 +60,9 @@ if attended["flagged"]:
 col1, col2, col3, col4 = st.columns(4)
 if col1.button(tr("person.book_activity"), icon=":material/event_available:", key="to_book"):
     st.switch_page("pages/activities/book.py")
-if person["is_caregiver"] and col2.button(tr("person.book_laundry"), icon=":material/local_laundry_service:", key="to_laundry"):
+if person["is_caregiver"] and col2.button(
+    tr("person.book_laundry"), icon=":material/local_laundry_service:", key="to_laundry"
+):
     st.switch_page("pages/activities/laundry.py")
 if col3.button(tr("person.open_case"), icon=":material/folder_shared:", key="to_case"):
     st.switch_page("pages/cases/case.py")
@@ -59,10 +70,18 @@ if col4.button(tr("person.achievements"), icon=":material/school:", key="to_achi
     st.switch_page("pages/cases/achievements.py")
 # Tracked tabs keep their place across reruns; the timeline (which may show
 # case notes, an audited opening) renders only when it is the one open.
-activities, timeline_tab, details, people, consents_tab, history_tab = st.tabs([
-    tr("person.tab_activities"), tr("person.tab_timeline"), tr("person.tab_details"), tr("person.tab_people"),
-    tr("person.tab_consents"), tr("person.tab_history"),
-], key="person_tabs", on_change="rerun")
+activities, timeline_tab, details, people, consents_tab, history_tab = st.tabs(
+    [
+        tr("person.tab_activities"),
+        tr("person.tab_timeline"),
+        tr("person.tab_details"),
+        tr("person.tab_people"),
+        tr("person.tab_consents"),
+        tr("person.tab_history"),
+    ],
+    key="person_tabs",
+    on_change="rerun",
+)
 
 with timeline_tab:
     events = []
@@ -110,9 +129,16 @@ with activities:
     if attended["recent"]:
         st.subheader(tr("person.recent_attendance"))
         st.dataframe(
-            [{tr("history.at"): r["starts_at"].replace("T", " "), tr("book.service"): service_label(r),
-              tr("roster.status"): tr(f"attendance.{r['status']}")} for r in attended["recent"]],
-            hide_index=True, width="stretch",
+            [
+                {
+                    tr("history.at"): r["starts_at"].replace("T", " "),
+                    tr("book.service"): service_label(r),
+                    tr("roster.status"): tr(f"attendance.{r['status']}"),
+                }
+                for r in attended["recent"]
+            ],
+            hide_index=True,
+            width="stretch",
         )
 
 with details:
@@ -137,29 +163,30 @@ with details:
     col1, col2 = st.columns(2)
     for i, (field, value) in enumerate(shown.items()):
         (col1 if i % 2 == 0 else col2).markdown(f"**{tr('field.' + field)}:** {value}")
-    with st.expander(tr("person.edit"), icon=":material/edit:"):
-        with st.form(f"edit_{person_id}"):
-            prefix = f"edit{person_id}_"
-            if person["is_caregiver"]:
-                changes = caregiver_fields("edit", prefix, localities, blocks, person)
-            else:
-                changes = cared_person_fields("edit", prefix, current=person, link=False)
-            if st.form_submit_button(tr("person.save"), type="primary"):
-                with database() as db:
-                    try:
-                        persons.update_person(db, current, person_id, changes)
-                    except ValidationError as e:
-                        set_errors("edit", e)
-                        st.rerun()
-                    except CareError as e:
-                        show_error(e)
-                    else:
-                        set_errors("edit", None)
-                        done("person.saved")
+    with st.expander(tr("person.edit"), icon=":material/edit:"), st.form(f"edit_{person_id}"):
+        prefix = f"edit{person_id}_"
+        if person["is_caregiver"]:
+            changes = caregiver_fields("edit", prefix, localities, blocks, person)
+        else:
+            changes = cared_person_fields("edit", prefix, current=person, link=False)
+        if st.form_submit_button(tr("person.save"), type="primary"):
+            with database() as db:
+                try:
+                    persons.update_person(db, current, person_id, changes)
+                except ValidationError as e:
+                    set_errors("edit", e)
+                    st.rerun()
+                except CareError as e:
+                    show_error(e)
+                else:
+                    set_errors("edit", None)
+                    done("person.saved")
 
 with people:
-    for side, title, rows in (("cares", tr("person.cares_for"), person["cares_for"]),
-                              ("cared", tr("person.cared_by"), person["cared_by"])):
+    for side, title, rows in (
+        ("cares", tr("person.cares_for"), person["cares_for"]),
+        ("cared", tr("person.cared_by"), person["cared_by"]),
+    ):
         if not rows:
             continue
         st.subheader(title)
@@ -212,7 +239,8 @@ with consents_tab:
     for consent in person["consents"]:
         col1, col2 = st.columns([5, 1])
         status = (
-            tr("consent.withdrawn_on", at=to_local(consent["withdrawn_at"])[:10]) if consent["withdrawn_at"]
+            tr("consent.withdrawn_on", at=to_local(consent["withdrawn_at"])[:10])
+            if consent["withdrawn_at"]
             else tr("consent.active")
         )
         col1.markdown(

@@ -3,12 +3,19 @@
 import streamlit as st
 
 from caremgmt.core import reference
-from caremgmt.registry import persons
-from caremgmt.registry import vocab
 from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates, ValidationError
+from caremgmt.registry import persons, vocab
 from pages.ui import (
-    caregiver_fields, cared_person_fields, choice, database, field_error, open_person,
-    person_line, set_errors, tr, user,
+    cared_person_fields,
+    caregiver_fields,
+    choice,
+    database,
+    field_error,
+    open_person,
+    person_line,
+    set_errors,
+    tr,
+    user,
 )
 
 SCOPE = "reg"
@@ -32,10 +39,26 @@ with st.form("register"):
             st.info(tr("register.linked_existing", person=person_line(links[i])))
             col1, col2 = st.columns(2)
             with col1:
-                relationship = choice(SCOPE, f"dependents.{i}.relationship", vocab.RELATIONSHIPS, "relationship", f"reg_dep{i}_relationship", required=True)
+                relationship = choice(
+                    SCOPE,
+                    f"dependents.{i}.relationship",
+                    vocab.RELATIONSHIPS,
+                    "relationship",
+                    f"reg_dep{i}_relationship",
+                    required=True,
+                )
             with col2:
-                care_need = choice(SCOPE, f"dependents.{i}.care_need", vocab.CARE_NEEDS, "care_need", f"reg_dep{i}_care_need", required=True)
-            dependents.append({"existing_person_id": links[i]["id"], "relationship": relationship, "care_need": care_need})
+                care_need = choice(
+                    SCOPE,
+                    f"dependents.{i}.care_need",
+                    vocab.CARE_NEEDS,
+                    "care_need",
+                    f"reg_dep{i}_care_need",
+                    required=True,
+                )
+            dependents.append(
+                {"existing_person_id": links[i]["id"], "relationship": relationship, "care_need": care_need}
+            )
         else:
             dependents.append(cared_person_fields(SCOPE, f"reg_dep{i}_", f"dependents.{i}."))
     st.subheader(tr("register.consents"))
@@ -94,7 +117,11 @@ if "matches" in outcome:
     st.warning(tr("register.probable_duplicates"))
     for match in outcome["matches"]:
         reasons = ", ".join(tr(f"duplicate_reason.{r}") for r in match["reasons"])
-        section = tr("register.caregiver") if not match["field"] else tr("register.dependent", n=int(match["field"].split(".")[1]) + 1)
+        section = (
+            tr("register.caregiver")
+            if not match["field"]
+            else tr("register.dependent", n=int(match["field"].split(".")[1]) + 1)
+        )
         col1, col2 = st.columns([5, 1])
         col1.markdown(f"**{person_line(match)}** · {section} · {tr('register.matched_on', reasons=reasons)}")
         if col2.button(tr("common.open"), key=f"reg_open_match_{match['id']}_{match['field']}"):

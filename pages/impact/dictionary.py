@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from caremgmt.impact import exports
-from caremgmt.impact import metrics
+from caremgmt.impact import exports, metrics
 from pages.ui import tr
 
 st.title(tr("dictionary.title"))
@@ -16,7 +15,10 @@ st.write(tr("dictionary.exports_intro"))
 for kind in exports.KINDS:
     with st.expander(tr(f"export.kind.{kind}")):
         st.dataframe(
-            [{tr("dictionary.column"): column, tr("dictionary.meaning"): tr(f"export.{kind}.{column}")}
-             for column in exports.COLUMNS[kind]],
-            hide_index=True, width="stretch",
+            [
+                {tr("dictionary.column"): column, tr("dictionary.meaning"): tr(f"export.{kind}.{column}")}
+                for column in exports.COLUMNS[kind]
+            ],
+            hide_index=True,
+            width="stretch",
         )

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from caremgmt.impact import exports
 from caremgmt.core import reference
 from caremgmt.core.clock import today
 from caremgmt.core.errors import CareError
+from caremgmt.impact import exports
 from pages.ui import database, labeller, show_error, tr, user
 
 current = user()
@@ -21,15 +21,28 @@ with database() as db:
     blocks = {b["code"]: b["name"] for b in reference.blocks(db, include_closed=True)}
 
 col1, col2 = st.columns(2)
-kind = col1.selectbox(tr("exports.kind"), exports.KINDS, key="export_kind",
-                      format_func=labeller(exports.KINDS, lambda k: tr(f"export.kind.{k}")))
-separator = col2.radio(tr("exports.separator"), tuple(exports.SEPARATORS), horizontal=True, key="export_separator",
-                       format_func=labeller(exports.SEPARATORS, lambda s: tr(f"exports.separator.{s}")))
+kind = col1.selectbox(
+    tr("exports.kind"),
+    exports.KINDS,
+    key="export_kind",
+    format_func=labeller(exports.KINDS, lambda k: tr(f"export.kind.{k}")),
+)
+separator = col2.radio(
+    tr("exports.separator"),
+    tuple(exports.SEPARATORS),
+    horizontal=True,
+    key="export_separator",
+    format_func=labeller(exports.SEPARATORS, lambda s: tr(f"exports.separator.{s}")),
+)
 col1, col2, col3 = st.columns(3)
 start = col1.date_input(tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key="export_from")
 end = col2.date_input(tr("impact.to"), today(), format="DD/MM/YYYY", key="export_to")
-block = col3.selectbox(tr("field.block_code"), [None, *blocks], key="export_block",
-                       format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]))
+block = col3.selectbox(
+    tr("field.block_code"),
+    [None, *blocks],
+    key="export_block",
+    format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
+)
 
 if st.button(tr("exports.run"), type="primary", key="export_run"):
     previous = st.session_state.pop("export_result", None)
@@ -40,8 +53,14 @@ if st.button(tr("exports.run"), type="primary", key="export_run"):
     with database() as db:
         try:
             result = exports.export(
-                db, current, kind, folder / f"{kind}_{start:%Y%m%d}_{end:%Y%m%d}.csv", start=start, end=end,
-                block_code=block, separator=separator,
+                db,
+                current,
+                kind,
+                folder / f"{kind}_{start:%Y%m%d}_{end:%Y%m%d}.csv",
+                start=start,
+                end=end,
+                block_code=block,
+                separator=separator,
                 progress=lambda n: status.info(tr("exports.progress", rows=n)),
             )
         except CareError as e:
@@ -55,7 +74,20 @@ result = st.session_state.get("export_result")
 if result is not None and result.path.exists():
     st.success(tr("exports.ready", name=result.path.name, rows=result.rows))
     col1, col2 = st.columns(2)
-    col1.download_button(tr("exports.download"), result.path.read_bytes, result.path.name, "text/csv",
-                         key="export_download", on_click="ignore", type="primary")
-    col2.download_button(tr("exports.download_dictionary"), result.dictionary.read_bytes, result.dictionary.name,
-                         "text/csv", key="export_dictionary", on_click="ignore")
+    col1.download_button(
+        tr("exports.download"),
+        result.path.read_bytes,
+        result.path.name,
+        "text/csv",
+        key="export_download",
+        on_click="ignore",
+        type="primary",
+    )
+    col2.download_button(
+        tr("exports.download_dictionary"),
+        result.dictionary.read_bytes,
+        result.dictionary.name,
+        "text/csv",
+        key="export_dictionary",
+        on_click="ignore",
+    )

@@ -9,12 +9,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from caremgmt.core import auth
-from caremgmt.impact import metrics
-from caremgmt.core import reference
+from caremgmt.core import auth, reference
 from caremgmt.core.clock import today
 from caremgmt.core.db import db_path
 from caremgmt.core.errors import ValidationError
+from caremgmt.impact import metrics
 from caremgmt.impact.exports import safe_cell
 from caremgmt.scheduling.catalogue import CATEGORIES
 from pages.ui import database, label, labeller, show_error, tr, user
@@ -39,12 +38,24 @@ with database() as db:
 col1, col2, col3, col4, col5 = st.columns(5)
 start = col1.date_input(tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key="impact_from")
 end = col2.date_input(tr("impact.to"), today(), format="DD/MM/YYYY", key="impact_to")
-block = col3.selectbox(tr("field.block_code"), [None, *blocks], key="impact_block",
-                       format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]))
-locality = col4.selectbox(tr("field.locality_code"), [None, *localities], key="impact_locality",
-                          format_func=labeller([None, *localities], lambda c: tr("impact.all") if c is None else localities[c]))
-category = col5.selectbox(tr("services.category"), [None, *CATEGORIES], key="impact_category",
-                          format_func=labeller([None, *CATEGORIES], lambda c: tr("impact.all") if c is None else tr(f"category.{c}")))
+block = col3.selectbox(
+    tr("field.block_code"),
+    [None, *blocks],
+    key="impact_block",
+    format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
+)
+locality = col4.selectbox(
+    tr("field.locality_code"),
+    [None, *localities],
+    key="impact_locality",
+    format_func=labeller([None, *localities], lambda c: tr("impact.all") if c is None else localities[c]),
+)
+category = col5.selectbox(
+    tr("services.category"),
+    [None, *CATEGORIES],
+    key="impact_category",
+    format_func=labeller([None, *CATEGORIES], lambda c: tr("impact.all") if c is None else tr(f"category.{c}")),
+)
 try:
     with database() as db:
         filters = metrics.validate(db, metrics.Filters(start, end, block, locality, category))
@@ -56,6 +67,7 @@ data = compute(db_path(), filters)
 
 def downloads(chart: alt.Chart, frame: pd.DataFrame, name: str) -> None:
     """CSV of the chart's data (formula-safe) and the chart as PNG and SVG, made on click."""
+
     def csv_bytes() -> bytes:
         return frame.map(safe_cell).to_csv(index=False).encode("utf-8")
 
@@ -65,53 +77,92 @@ def downloads(chart: alt.Chart, frame: pd.DataFrame, name: str) -> None:
             chart.save(buffer, format=kind)
             value = buffer.getvalue()
             return value.encode("utf-8") if isinstance(value, str) else value
+
         return render
 
     col1, col2, col3, _ = st.columns([1, 1, 1, 3])
-    col1.download_button(tr("impact.download_csv"), csv_bytes, f"{name}.csv", "text/csv", key=f"csv_{name}", on_click="ignore")
+    col1.download_button(
+        tr("impact.download_csv"), csv_bytes, f"{name}.csv", "text/csv", key=f"csv_{name}", on_click="ignore"
+    )
     col2.download_button("PNG", picture("png"), f"{name}.png", "image/png", key=f"png_{name}", on_click="ignore")
     col3.download_button("SVG", picture("svg"), f"{name}.svg", "image/svg+xml", key=f"svg_{name}", on_click="ignore")
 
 
 # --- headline cards ----------------------------------------------------------
 cards = (
-    ("people_served", "{:,.0f}"), ("service_contacts", "{:,.0f}"), ("people_registered", "{:,.0f}"),
-    ("active_caregivers", "{:,.0f}"), ("care_hours_freed", "{:,.0f} h"), ("laundry_loads", "{:,.0f}"),
-    ("laundry_no_show_rate", "{:.0%}"), ("diplomas", "{:,.0f}"), ("other_outcomes", "{:,.0f}"),
-    ("occupancy", "{:.0%}"), ("waitlist", "{:,.0f}"), ("people_registered_cumulative", "{:,.0f}"),
+    ("people_served", "{:,.0f}"),
+    ("service_contacts", "{:,.0f}"),
+    ("people_registered", "{:,.0f}"),
+    ("active_caregivers", "{:,.0f}"),
+    ("care_hours_freed", "{:,.0f} h"),
+    ("laundry_loads", "{:,.0f}"),
+    ("laundry_no_show_rate", "{:.0%}"),
+    ("diplomas", "{:,.0f}"),
+    ("other_outcomes", "{:,.0f}"),
+    ("occupancy", "{:.0%}"),
+    ("waitlist", "{:,.0f}"),
+    ("people_registered_cumulative", "{:,.0f}"),
 )
+
+
 def shown(value: float, fmt: str) -> str:
     text = fmt.format(value)
     return text if current.language == "en" else text.replace(",", ".")  # Spanish groups thousands with dots
 
 
 for row_start in range(0, len(cards), 4):
-    for col, (name, fmt) in zip(st.columns(4), cards[row_start:row_start + 4], strict=False):
+    for col, (name, fmt) in zip(st.columns(4), cards[row_start : row_start + 4], strict=False):
         now, before = data["now"][name], data["before"][name]
-        col.metric(tr(f"metric.{name}.name"), shown(now, fmt), delta=shown(now - before, fmt) if now != before else None,
-                   help=tr(f"metric.{name}.definition"))
-st.caption(tr("impact.compared", start=filters.previous().start.strftime("%d/%m/%Y"), end=filters.previous().end.strftime("%d/%m/%Y"),
-              days=data["now"]["care_days_freed"]))
+        col.metric(
+            tr(f"metric.{name}.name"),
+            shown(now, fmt),
+            delta=shown(now - before, fmt) if now != before else None,
+            help=tr(f"metric.{name}.definition"),
+        )
+st.caption(
+    tr(
+        "impact.compared",
+        start=filters.previous().start.strftime("%d/%m/%Y"),
+        end=filters.previous().end.strftime("%d/%m/%Y"),
+        days=data["now"]["care_days_freed"],
+    )
+)
 
 # --- monthly trends ------------------------------------------------------------
 st.subheader(tr("impact.trends"))
 monthly = pd.DataFrame(data["monthly"], columns=["month", "registrations", "people_served", "contacts", "care_hours"])
 long = monthly.melt(id_vars="month", var_name="measure", value_name="value")
 long["measure"] = long["measure"].map(lambda m: tr(f"impact.series.{m}"))
-trend = alt.Chart(long).mark_line(point=True).encode(
-    x=alt.X("month:N", title=tr("impact.month")),
-    y=alt.Y("value:Q", title=tr("impact.value")),
-    color=alt.Color("measure:N", title=tr("impact.measure")),
-    tooltip=[alt.Tooltip("month:N", title=tr("impact.month")), alt.Tooltip("measure:N", title=tr("impact.measure")),
-             alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f")],
-).properties(height=320)
+trend = (
+    alt.Chart(long)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("month:N", title=tr("impact.month")),
+        y=alt.Y("value:Q", title=tr("impact.value")),
+        color=alt.Color("measure:N", title=tr("impact.measure")),
+        tooltip=[
+            alt.Tooltip("month:N", title=tr("impact.month")),
+            alt.Tooltip("measure:N", title=tr("impact.measure")),
+            alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f"),
+        ],
+    )
+    .properties(height=320)
+)
 st.altair_chart(trend, width="stretch")
-downloads(trend, monthly.rename(columns={c: tr(f"impact.series.{c}") for c in monthly.columns if c != "month"}), "tendencia_mensual")
+downloads(
+    trend,
+    monthly.rename(columns={c: tr(f"impact.series.{c}") for c in monthly.columns if c != "month"}),
+    "tendencia_mensual",
+)
 
 # --- breakdowns ----------------------------------------------------------------
 st.subheader(tr("impact.breakdowns"))
-dimension = st.selectbox(tr("impact.by"), metrics.DIMENSIONS, key="impact_dimension",
-                         format_func=labeller(metrics.DIMENSIONS, lambda d: tr(f"impact.dimension.{d}")))
+dimension = st.selectbox(
+    tr("impact.by"),
+    metrics.DIMENSIONS,
+    key="impact_dimension",
+    format_func=labeller(metrics.DIMENSIONS, lambda d: tr(f"impact.dimension.{d}")),
+)
 
 
 def value_label(value) -> str:
@@ -128,29 +179,55 @@ def value_label(value) -> str:
 
 groups = pd.DataFrame(data["breakdowns"][dimension], columns=["value", "people_served", "contacts"])
 groups["value"] = groups["value"].map(value_label)
-groups = groups.rename(columns={"value": tr(f"impact.dimension.{dimension}"), "people_served": tr("metric.people_served.name"),
-                                "contacts": tr("metric.service_contacts.name")})
+groups = groups.rename(
+    columns={
+        "value": tr(f"impact.dimension.{dimension}"),
+        "people_served": tr("metric.people_served.name"),
+        "contacts": tr("metric.service_contacts.name"),
+    }
+)
 bars = groups.melt(id_vars=tr(f"impact.dimension.{dimension}"), var_name="measure", value_name="value")
-breakdown = alt.Chart(bars).mark_bar().encode(
-    y=alt.Y(f"{tr(f'impact.dimension.{dimension}')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-    x=alt.X("value:Q", title=tr("impact.value")),
-    color=alt.Color("measure:N", title=tr("impact.measure")),
-    yOffset="measure:N",
-    tooltip=[alt.Tooltip(f"{tr(f'impact.dimension.{dimension}')}:N"), alt.Tooltip("measure:N", title=tr("impact.measure")),
-             alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f")],
-).properties(height=max(160, 48 * len(groups)))
+breakdown = (
+    alt.Chart(bars)
+    .mark_bar()
+    .encode(
+        y=alt.Y(f"{tr(f'impact.dimension.{dimension}')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
+        x=alt.X("value:Q", title=tr("impact.value")),
+        color=alt.Color("measure:N", title=tr("impact.measure")),
+        yOffset="measure:N",
+        tooltip=[
+            alt.Tooltip(f"{tr(f'impact.dimension.{dimension}')}:N"),
+            alt.Tooltip("measure:N", title=tr("impact.measure")),
+            alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f"),
+        ],
+    )
+    .properties(height=max(160, 48 * len(groups)))
+)
 st.altair_chart(breakdown, width="stretch")
 downloads(breakdown, groups, f"desglose_{dimension}")
 
 # --- retention -------------------------------------------------------------------
 st.subheader(tr("impact.retention"))
-funnel = pd.DataFrame([{"step": tr(f"impact.retention.{k}"), "order": i, "people": v}
-                       for i, (k, v) in enumerate(data["retention"].items())])
-retention = alt.Chart(funnel).mark_bar().encode(
-    x=alt.X("step:N", sort=alt.SortField("order"), title=None),
-    y=alt.Y("people:Q", title=tr("impact.people")),
-    tooltip=[alt.Tooltip("step:N", title=tr("impact.step")), alt.Tooltip("people:Q", title=tr("impact.people"))],
-).properties(height=280)
+funnel = pd.DataFrame(
+    [
+        {"step": tr(f"impact.retention.{k}"), "order": i, "people": v}
+        for i, (k, v) in enumerate(data["retention"].items())
+    ]
+)
+retention = (
+    alt.Chart(funnel)
+    .mark_bar()
+    .encode(
+        x=alt.X("step:N", sort=alt.SortField("order"), title=None),
+        y=alt.Y("people:Q", title=tr("impact.people")),
+        tooltip=[alt.Tooltip("step:N", title=tr("impact.step")), alt.Tooltip("people:Q", title=tr("impact.people"))],
+    )
+    .properties(height=280)
+)
 st.altair_chart(retention, width="stretch")
-downloads(retention, funnel.drop(columns="order").rename(columns={"step": tr("impact.step"), "people": tr("impact.people")}), "retencion")
+downloads(
+    retention,
+    funnel.drop(columns="order").rename(columns={"step": tr("impact.step"), "people": tr("impact.people")}),
+    "retencion",
+)
 st.page_link("pages/impact/dictionary.py", label=tr("nav.dictionary"), icon=":material/menu_book:")

@@ -20,7 +20,10 @@ def app_url(tmp_path):
     env = {**os.environ, "CAREMGMT_DB": db_path, "CAREMGMT_PASSWORD": "clave-de-prueba-1"}
     subprocess.run(
         [sys.executable, "-m", "caremgmt", "user", "add", "recepcion", "--role", "frontdesk", "--block", "KENNEDY"],
-        env=env, check=True, cwd=ROOT, capture_output=True,
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
     )
     process, url = start_streamlit(db_path, tmp_path / "streamlit.log")
     yield url
@@ -133,9 +136,9 @@ def todays_class(app_url, tmp_path):
     import time
 
     from caremgmt.core import actor, auth, clock
+    from caremgmt.core.db import connect
     from caremgmt.registry import persons
     from caremgmt.scheduling import timetable
-    from caremgmt.core.db import connect
 
     now = clock.now_local()
     if now.time() > dt.time(23, 50):  # keep the session on today's date
@@ -147,19 +150,58 @@ def todays_class(app_url, tmp_path):
     try:
         admin = auth.create_user(db, actor.SYSTEM, "coordinacion", "clave-de-prueba-2", "coordinator", "KENNEDY")
         service = {r[0]: r[1] for r in db.execute("SELECT code, id FROM services")}
-        common = {"block_code": "KENNEDY", "weekdays": [start.weekday()], "start_date": start.date(),
-                  "end_date": start.date(), "room": "Salón 2"}
-        timetable.create_schedule(db, admin, {**common, "service_id": service["DIGITAL"], "capacity": 12,
-                                               "start_time": start.time(), "end_time": end.time()})
-        timetable.create_schedule(db, admin, {**common, "service_id": service["INFANCIA"], "capacity": 20,
-                                               "start_time": now.time(), "end_time": end.time()})
+        common = {
+            "block_code": "KENNEDY",
+            "weekdays": [start.weekday()],
+            "start_date": start.date(),
+            "end_date": start.date(),
+            "room": "Salón 2",
+        }
+        timetable.create_schedule(
+            db,
+            admin,
+            {
+                **common,
+                "service_id": service["DIGITAL"],
+                "capacity": 12,
+                "start_time": start.time(),
+                "end_time": end.time(),
+            },
+        )
+        timetable.create_schedule(
+            db,
+            admin,
+            {
+                **common,
+                "service_id": service["INFANCIA"],
+                "capacity": 20,
+                "start_time": now.time(),
+                "end_time": end.time(),
+            },
+        )
         persons.register_caregiver(
-            db, admin,
-            {"doc_type": "CC", "doc_number": "39876543", "first_names": "Marisol", "last_names": "Cárdenas Ospina",
-             "birth_date": "1986-08-09", "sex": "F", "locality_code": 8, "registration_channel": "front_desk",
-             "home_block": "KENNEDY"},
-            [{"first_names": "Tomás", "last_names": "Cárdenas Ospina", "birth_date": (now.date() - dt.timedelta(days=800)).isoformat(),
-              "relationship": "child", "care_need": "child_under_6"}],
+            db,
+            admin,
+            {
+                "doc_type": "CC",
+                "doc_number": "39876543",
+                "first_names": "Marisol",
+                "last_names": "Cárdenas Ospina",
+                "birth_date": "1986-08-09",
+                "sex": "F",
+                "locality_code": 8,
+                "registration_channel": "front_desk",
+                "home_block": "KENNEDY",
+            },
+            [
+                {
+                    "first_names": "Tomás",
+                    "last_names": "Cárdenas Ospina",
+                    "birth_date": (now.date() - dt.timedelta(days=800)).isoformat(),
+                    "relationship": "child",
+                    "care_need": "child_under_6",
+                }
+            ],
             {"registration": True},
         )
     finally:
@@ -199,18 +241,28 @@ def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, pag
 
 @pytest.fixture
 def registered_caregiver(app_url):
-    from caremgmt.core import actor, auth
+    from caremgmt.core import actor
     from caremgmt.core.db import connect
     from caremgmt.registry import persons
 
     db = connect(os.environ["CAREMGMT_DB"])
     try:
         persons.register_caregiver(
-            db, actor.SYSTEM,
-            {"doc_type": "CC", "doc_number": "52444555", "first_names": "Yolanda", "last_names": "Beltrán Ríos",
-             "birth_date": "1979-03-02", "sex": "F", "locality_code": 8, "registration_channel": "front_desk",
-             "home_block": "KENNEDY"},
-            [], {"registration": True},
+            db,
+            actor.SYSTEM,
+            {
+                "doc_type": "CC",
+                "doc_number": "52444555",
+                "first_names": "Yolanda",
+                "last_names": "Beltrán Ríos",
+                "birth_date": "1979-03-02",
+                "sex": "F",
+                "locality_code": 8,
+                "registration_channel": "front_desk",
+                "home_block": "KENNEDY",
+            },
+            [],
+            {"registration": True},
         )
     finally:
         db.close()
@@ -258,10 +310,20 @@ def test_open_case_note_referral_and_diploma(app_db, registered_caregiver, page)
 
 def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
     env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-3"}
-    subprocess.run([sys.executable, "-m", "caremgmt", "demo", "--persons", "300", "--seed", "2"], env=env, check=True, cwd=ROOT,
-                   capture_output=True)
-    subprocess.run([sys.executable, "-m", "caremgmt", "user", "add", "coordinacion", "--role", "coordinator"],
-                   env=env, check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "caremgmt", "demo", "--persons", "300", "--seed", "2"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
+    subprocess.run(
+        [sys.executable, "-m", "caremgmt", "user", "add", "coordinacion", "--role", "coordinator"],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+    )
     executable = chromium_path()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)

@@ -3,20 +3,16 @@ import sqlite3
 
 import pytest
 
-from caremgmt.core import auth
-from caremgmt.casework import cases
-from caremgmt.casework import outcomes
-from caremgmt.casework import referrals
-from caremgmt.scheduling import timetable
-from caremgmt.casework import timeline
-from caremgmt.scheduling.booking import BookingRefused
+from caremgmt.casework import cases, outcomes, referrals, timeline
 from caremgmt.casework.cases import CaseRefused
-from caremgmt.core.errors import NotFound, PermissionDenied, ValidationError
 from caremgmt.casework.outcomes import OutcomeRefused
-from tests.factories import schedule_data
-from tests.factories import person
+from caremgmt.core import auth
+from caremgmt.core.errors import NotFound, PermissionDenied, ValidationError
+from caremgmt.scheduling import timetable
+from caremgmt.scheduling.booking import BookingRefused
+from tests.factories import person, schedule_data
 
-SCORES = {d: 3 for d in cases.DOMAINS}
+SCORES = dict.fromkeys(cases.DOMAINS, 3)
 
 
 @pytest.fixture
@@ -39,6 +35,7 @@ def person_of(db, case_id):
 
 
 # --- cases, assessments, goals, tasks ---------------------------------------
+
 
 def test_one_open_case_per_person_then_close_and_reopen(db, frontdesk, case):
     with pytest.raises(CaseRefused) as info:
@@ -65,7 +62,7 @@ def test_assessments_repeat_so_change_can_be_seen(db, frontdesk, case, clock_at)
         cases.record_assessment(db, frontdesk, case, {**SCORES, "health": 7})
     assert list(info.value.errors) == ["score.health"]
     with pytest.raises(ValidationError):
-        cases.record_assessment(db, frontdesk, case, {d: 2 for d in cases.DOMAINS[:-1]})
+        cases.record_assessment(db, frontdesk, case, dict.fromkeys(cases.DOMAINS[:-1], 2))
 
 
 def test_goals_and_tasks(db, frontdesk, other_desk, case):
@@ -101,6 +98,7 @@ def test_caseload_for_a_worker_and_for_the_block(db, frontdesk, other_desk, coor
 
 # --- notes and confidentiality ----------------------------------------------
 
+
 def test_notes_are_never_edited_and_corrections_reference_the_original(db, frontdesk, case):
     first = cases.add_note(db, frontdesk, case, "Refiere sobrecarga de cuidado.")
     correction = cases.add_note(db, frontdesk, case, "Corrección: la sobrecarga es desde marzo.", corrects=first)
@@ -109,7 +107,10 @@ def test_notes_are_never_edited_and_corrections_reference_the_original(db, front
     with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
         db.execute("DELETE FROM case_notes WHERE id = ?", [first])
     shown = cases.notes(db, frontdesk, case)
-    assert [(n["id"], n["corrects_note_id"], n["corrected_by"]) for n in shown] == [(correction, first, None), (first, None, correction)]
+    assert [(n["id"], n["corrects_note_id"], n["corrected_by"]) for n in shown] == [
+        (correction, first, None),
+        (first, None, correction),
+    ]
     with pytest.raises(ValidationError):
         cases.add_note(db, frontdesk, case, "   ")
 
@@ -144,13 +145,16 @@ def test_every_opening_of_notes_is_audited_without_the_text(db, frontdesk, other
     cases.add_note(db, frontdesk, case, "Texto privado de la nota.", confidential=True)
     cases.notes(db, frontdesk, case)
     cases.notes(db, other_desk, case)
-    readers = db.execute("SELECT username FROM audit_log WHERE action = 'read' AND entity = 'case_notes' ORDER BY id").fetchall()
+    readers = db.execute(
+        "SELECT username FROM audit_log WHERE action = 'read' AND entity = 'case_notes' ORDER BY id"
+    ).fetchall()
     assert readers == [("recepcion",), ("recepcion2",)]
     logged = " ".join(str(v) for row in db.execute("SELECT old_values, new_values, detail FROM audit_log") for v in row)
     assert "Texto privado" not in logged
 
 
 # --- referrals ---------------------------------------------------------------
+
 
 def test_external_referral_lifecycle_and_overdue(db, frontdesk, case, clock_at):
     referral = referrals.make_referral(db, frontdesk, case, reason="Orientación jurídica", institution_id=3)
@@ -162,7 +166,12 @@ def test_external_referral_lifecycle_and_overdue(db, frontdesk, case, clock_at):
     referrals.set_status(db, frontdesk, referral, "accepted")
     referrals.set_status(db, frontdesk, referral, "completed")
     [row] = referrals.case_referrals(db, frontdesk, case)
-    assert (row["status"], row["accepted_on"], row["closed_on"], row["overdue"]) == ("completed", "2026-12-10", "2026-12-10", 0)
+    assert (row["status"], row["accepted_on"], row["closed_on"], row["overdue"]) == (
+        "completed",
+        "2026-12-10",
+        "2026-12-10",
+        0,
+    )
 
 
 def test_referral_needs_exactly_one_target_and_a_reason(db, frontdesk, case):
@@ -187,12 +196,15 @@ def test_internal_referral_books_the_session_in_the_same_transaction(db, frontde
 
 
 def test_referral_to_a_programme_creates_the_application(db, frontdesk, case):
-    referrals.make_referral(db, frontdesk, case, reason="Quiere validar el bachillerato", programme="secondary_completion")
+    referrals.make_referral(
+        db, frontdesk, case, reason="Quiere validar el bachillerato", programme="secondary_completion"
+    )
     [enrolment] = outcomes.enrolments(db, frontdesk, person_of(db, case))
     assert (enrolment["programme"], enrolment["status"]) == ("secondary_completion", "applied")
 
 
 # --- enrolment and outcomes ---------------------------------------------------
+
 
 def diploma(**overrides):
     return {"achieved_on": "2026-11-20", "institution": "Colegio Distrital Bosa", "evidence": "Acta 1234", **overrides}
@@ -214,7 +226,11 @@ def test_enrolment_lifecycle_completion_records_the_diploma(db, frontdesk, case)
     assert outcomes.enrolments(db, frontdesk, person_id)[0]["status"] == "active"
     outcomes.advance_enrolment(db, frontdesk, enrolment, "completed", diploma())
     [outcome] = outcomes.person_outcomes(db, frontdesk, person_id)
-    assert (outcome["kind"], outcome["enrolment_id"], outcome["evidence"]) == ("secondary_diploma", enrolment, "Acta 1234")
+    assert (outcome["kind"], outcome["enrolment_id"], outcome["evidence"]) == (
+        "secondary_diploma",
+        enrolment,
+        "Acta 1234",
+    )
     with pytest.raises(OutcomeRefused) as info:
         outcomes.record_outcome(db, frontdesk, person_id, diploma(kind="secondary_diploma"))
     assert info.value.message.key == "error.second_diploma"
@@ -238,9 +254,21 @@ def test_outcome_validation(db, frontdesk, case, data, field):
 
 def test_job_and_certificate_outcomes(db, frontdesk, case):
     person_id = person_of(db, case)
-    outcomes.record_outcome(db, frontdesk, person_id, {"kind": "job", "achieved_on": "2026-10-01", "description": "Auxiliar de cocina"})
-    outcomes.record_outcome(db, frontdesk, person_id, {"kind": "technical_certificate", "achieved_on": "2026-09-01",
-                                                       "institution": "SENA", "course": "Cocina", "hours": 120})
+    outcomes.record_outcome(
+        db, frontdesk, person_id, {"kind": "job", "achieved_on": "2026-10-01", "description": "Auxiliar de cocina"}
+    )
+    outcomes.record_outcome(
+        db,
+        frontdesk,
+        person_id,
+        {
+            "kind": "technical_certificate",
+            "achieved_on": "2026-09-01",
+            "institution": "SENA",
+            "course": "Cocina",
+            "hours": 120,
+        },
+    )
     assert [o["kind"] for o in outcomes.person_outcomes(db, frontdesk, person_id)] == ["job", "technical_certificate"]
 
 
@@ -255,7 +283,9 @@ def test_timeline_is_newest_first_and_covers_the_file(db, frontdesk, admin, case
     assert ats == sorted(ats, reverse=True)
 
 
-def test_front_desk_cannot_make_herself_the_worker_to_read_confidential_notes(db, frontdesk, other_desk, coordinator, case):
+def test_front_desk_cannot_make_herself_the_worker_to_read_confidential_notes(
+    db, frontdesk, other_desk, coordinator, case
+):
     cases.add_note(db, frontdesk, case, "Confidencial.", confidential=True)
     with pytest.raises(PermissionDenied):
         cases.update_case(db, other_desk, case, priority="high", case_worker_id=other_desk.id)

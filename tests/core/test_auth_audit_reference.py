@@ -2,8 +2,7 @@ import sqlite3
 
 import pytest
 
-from caremgmt.core import auth
-from caremgmt.core import reference
+from caremgmt.core import auth, reference
 from caremgmt.core.errors import PermissionDenied, ValidationError
 
 
@@ -81,7 +80,10 @@ def test_seed_has_localities_blocks_and_buses(db):
     assert len(localities) == 20 and localities[1] == "Usaquén" and localities[20] == "Sumapaz"
     blocks = {b["code"]: b for b in reference.blocks(db)}
     assert blocks["MANITAS"]["locality"] == "Ciudad Bolívar"
-    assert sorted(b["name"] for b in blocks.values() if b["kind"] == "bus") == ["Bus del Cuidado Rural", "Bus del Cuidado Urbano"]
+    assert sorted(b["name"] for b in blocks.values() if b["kind"] == "bus") == [
+        "Bus del Cuidado Rural",
+        "Bus del Cuidado Urbano",
+    ]
 
 
 def test_seed_loading_keeps_admin_edits(db, admin):

@@ -3,18 +3,11 @@ from pathlib import Path
 
 import pytest
 
-from caremgmt.core import actor
-
-from caremgmt.scheduling import attendance
-from caremgmt.casework import cases
-from caremgmt.casework import institutions
-from caremgmt.scheduling import laundry
-from caremgmt.casework import outcomes
-from caremgmt.casework import referrals
-from caremgmt.scheduling import catalogue
-from caremgmt.registry import vocab
+from caremgmt.casework import cases, institutions, outcomes, referrals
+from caremgmt.core import actor, i18n
 from caremgmt.core.i18n import t
-from caremgmt.core import i18n
+from caremgmt.registry import vocab
+from caremgmt.scheduling import attendance, catalogue, laundry
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*ROOT.glob("caremgmt/**/*.py"), *ROOT.glob("pages/**/*.py"), ROOT / "streamlit_app.py"]
@@ -39,22 +32,44 @@ def test_every_key_used_in_code_exists():
 @pytest.mark.parametrize(
     "group, values",
     [
-        ("doc_type", vocab.DOC_TYPES), ("sex", vocab.SEXES), ("gender_identity", vocab.GENDER_IDENTITIES),
-        ("ethnicity", vocab.ETHNICITIES), ("disability", vocab.DISABILITIES), ("migrant_status", vocab.MIGRANT_STATUSES),
-        ("education_level", vocab.EDUCATION_LEVELS), ("channel", vocab.REGISTRATION_CHANNELS),
-        ("relationship", vocab.RELATIONSHIPS), ("care_need", vocab.CARE_NEEDS), ("role", actor.ROLES),
-        ("error.doc_format", vocab.DOC_TYPES), ("category", catalogue.CATEGORIES), ("audience", catalogue.AUDIENCES),
-        ("care_hours_rule", catalogue.CARE_HOURS_RULES), ("service_kind", catalogue.KINDS),
-        ("load_status", tuple(laundry.TRANSITIONS)), ("load_action", ("dropped_off", "ready", "collected", "no_show")),
-        ("attendance", attendance.STATUSES), ("weekday", tuple(range(7))),
-        ("domain", cases.DOMAINS), ("priority", cases.PRIORITIES), ("outcome", outcomes.KINDS),
-        ("programme", tuple(outcomes.PROGRAMMES)), ("enrolment_status", tuple(outcomes.ENROLMENT_TRANSITIONS)),
-        ("referral_status", tuple(referrals.TRANSITIONS)), ("sector", institutions.SECTORS),
-        ("timeline", tuple(
-            [f"booking_{s}" for s in ("booked", "waitlisted", "cancelled")] + [f"laundry_{s}" for s in laundry.TRANSITIONS]
-            + [f"attendance_{s}" for s in attendance.STATUSES] + [f"referral_{s}" for s in referrals.TRANSITIONS]
-            + [f"enrolment_{s}" for s in outcomes.ENROLMENT_TRANSITIONS] + ["registered", "case_opened", "note", "note_confidential", "outcome"]
-        )),
+        ("doc_type", vocab.DOC_TYPES),
+        ("sex", vocab.SEXES),
+        ("gender_identity", vocab.GENDER_IDENTITIES),
+        ("ethnicity", vocab.ETHNICITIES),
+        ("disability", vocab.DISABILITIES),
+        ("migrant_status", vocab.MIGRANT_STATUSES),
+        ("education_level", vocab.EDUCATION_LEVELS),
+        ("channel", vocab.REGISTRATION_CHANNELS),
+        ("relationship", vocab.RELATIONSHIPS),
+        ("care_need", vocab.CARE_NEEDS),
+        ("role", actor.ROLES),
+        ("error.doc_format", vocab.DOC_TYPES),
+        ("category", catalogue.CATEGORIES),
+        ("audience", catalogue.AUDIENCES),
+        ("care_hours_rule", catalogue.CARE_HOURS_RULES),
+        ("service_kind", catalogue.KINDS),
+        ("load_status", tuple(laundry.TRANSITIONS)),
+        ("load_action", ("dropped_off", "ready", "collected", "no_show")),
+        ("attendance", attendance.STATUSES),
+        ("weekday", tuple(range(7))),
+        ("domain", cases.DOMAINS),
+        ("priority", cases.PRIORITIES),
+        ("outcome", outcomes.KINDS),
+        ("programme", tuple(outcomes.PROGRAMMES)),
+        ("enrolment_status", tuple(outcomes.ENROLMENT_TRANSITIONS)),
+        ("referral_status", tuple(referrals.TRANSITIONS)),
+        ("sector", institutions.SECTORS),
+        (
+            "timeline",
+            tuple(
+                [f"booking_{s}" for s in ("booked", "waitlisted", "cancelled")]
+                + [f"laundry_{s}" for s in laundry.TRANSITIONS]
+                + [f"attendance_{s}" for s in attendance.STATUSES]
+                + [f"referral_{s}" for s in referrals.TRANSITIONS]
+                + [f"enrolment_{s}" for s in outcomes.ENROLMENT_TRANSITIONS]
+                + ["registered", "case_opened", "note", "note_confidential", "outcome"]
+            ),
+        ),
     ],
 )
 def test_every_listed_value_has_a_label(group, values):
@@ -78,7 +93,8 @@ def test_pages_hold_no_literal_user_text():
     assert literal_label.search('st.button("Guardar")')
     offenders = [
         f"{path.name}: {line.strip()}"
-        for path in SOURCES if "pages" in path.relative_to(ROOT).parts or path.name == "streamlit_app.py"
+        for path in SOURCES
+        if "pages" in path.relative_to(ROOT).parts or path.name == "streamlit_app.py"
         for line in path.read_text(encoding="utf-8").splitlines()
         if literal_label.search(line)
     ]

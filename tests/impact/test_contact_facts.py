@@ -6,23 +6,35 @@ import datetime as dt
 
 import pytest
 
-from caremgmt.scheduling import attendance
-from caremgmt.impact import contact_facts
-from caremgmt.impact import metrics
-from caremgmt.registry import persons
+from caremgmt.impact import contact_facts, metrics
 from caremgmt.impact.contact_facts import age_band_sql
+from caremgmt.registry import persons
+from caremgmt.scheduling import attendance
 
-FROM = (" FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
-        " JOIN blocks b ON b.code = s.block_code JOIN persons p ON p.id = a.person_id")
-COLUMNS = {"block": "s.block_code", "locality": "b.locality_code", "category": "v.category",
-           "age_band": age_band_sql("p.birth_date", "s.starts_at"), "stratum": "p.stratum",
-           "ethnicity": "p.ethnicity", "disability": "p.disability", "migrant_status": "p.migrant_status"}
+FROM = (
+    " FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
+    " JOIN blocks b ON b.code = s.block_code JOIN persons p ON p.id = a.person_id"
+)
+COLUMNS = {
+    "block": "s.block_code",
+    "locality": "b.locality_code",
+    "category": "v.category",
+    "age_band": age_band_sql("p.birth_date", "s.starts_at"),
+    "stratum": "p.stratum",
+    "ethnicity": "p.ethnicity",
+    "disability": "p.disability",
+    "migrant_status": "p.migrant_status",
+}
 
 
 def sql_where(f: metrics.Filters) -> tuple[str, dict]:
     where = ["a.status = 'present'", "s.starts_at >= :start", "s.starts_at < :end"]
     params = {"start": f.start.isoformat(), "end": (f.end + dt.timedelta(days=1)).isoformat()}
-    for column, value in (("s.block_code", f.block_code), ("b.locality_code", f.locality_code), ("v.category", f.category)):
+    for column, value in (
+        ("s.block_code", f.block_code),
+        ("b.locality_code", f.locality_code),
+        ("v.category", f.category),
+    ):
         if value is not None:
             where.append(f"{column} = :{column.replace('.', '_')}")
             params[column.replace(".", "_")] = value
@@ -32,60 +44,105 @@ def sql_where(f: metrics.Filters) -> tuple[str, dict]:
 def oracle(db, f: metrics.Filters) -> dict:
     """The figures straight from the raw tables, the slow obvious way."""
     where, params = sql_where(f)
-    served, contacts = db.execute(f"SELECT count(DISTINCT a.person_id), count(*){FROM} WHERE {where}", params).fetchone()
-    active_where, active_params = sql_where(metrics.Filters(f.end - dt.timedelta(days=89), f.end, f.block_code,
-                                                            f.locality_code, f.category))
-    active = db.execute(f"SELECT count(DISTINCT a.person_id){FROM} WHERE {active_where} AND p.is_caregiver = 1",
-                        active_params).fetchone()[0]
+    served, contacts = db.execute(
+        f"SELECT count(DISTINCT a.person_id), count(*){FROM} WHERE {where}", params
+    ).fetchone()
+    active_where, active_params = sql_where(
+        metrics.Filters(f.end - dt.timedelta(days=89), f.end, f.block_code, f.locality_code, f.category)
+    )
+    active = db.execute(
+        f"SELECT count(DISTINCT a.person_id){FROM} WHERE {active_where} AND p.is_caregiver = 1", active_params
+    ).fetchone()[0]
     from caremgmt.scheduling import carehours
-    hours_sql, hours_params = carehours.items_query(block_code=f.block_code, locality_code=f.locality_code,
-                                                    category=f.category, start=f.start, end=f.end)
+
+    hours_sql, hours_params = carehours.items_query(
+        block_code=f.block_code, locality_code=f.locality_code, category=f.category, start=f.start, end=f.end
+    )
     hours = db.execute(f"SELECT coalesce(sum(hours), 0) FROM ({hours_sql})", hours_params).fetchone()[0]
-    monthly = {m: (n, c) for m, n, c in db.execute(
-        f"SELECT substr(s.starts_at, 1, 7), count(DISTINCT a.person_id), count(*){FROM} WHERE {where} GROUP BY 1", params)}
-    breakdowns = {d: {v: (n, c) for v, n, c in db.execute(
-        f"SELECT {column}, count(DISTINCT a.person_id), count(*){FROM} WHERE {where} GROUP BY 1", params)}
-        for d, column in COLUMNS.items()}
+    monthly = {
+        m: (n, c)
+        for m, n, c in db.execute(
+            f"SELECT substr(s.starts_at, 1, 7), count(DISTINCT a.person_id), count(*){FROM} WHERE {where} GROUP BY 1",
+            params,
+        )
+    }
+    breakdowns = {
+        d: {
+            v: (n, c)
+            for v, n, c in db.execute(
+                f"SELECT {column}, count(DISTINCT a.person_id), count(*){FROM} WHERE {where} GROUP BY 1", params
+            )
+        }
+        for d, column in COLUMNS.items()
+    }
     place = where.replace("a.status = 'present' AND ", "")
     collected, no_show = db.execute(
         "SELECT coalesce(sum(w.load_status = 'collected'), 0), coalesce(sum(w.load_status = 'no_show'), 0)"
         " FROM participants w JOIN sessions s ON s.id = w.session_id JOIN services v ON v.id = s.service_id"
-        f" AND v.kind = 'laundry' JOIN blocks b ON b.code = s.block_code WHERE w.status = 'booked' AND {place}", params,
+        f" AND v.kind = 'laundry' JOIN blocks b ON b.code = s.block_code WHERE w.status = 'booked' AND {place}",
+        params,
     ).fetchone()
     booked, capacity, waiting = db.execute(
         "SELECT sum(s.booked_count), sum(s.capacity), sum((SELECT count(*) FROM participants w"
         " WHERE w.session_id = s.id AND w.status = 'waitlisted')) FROM sessions s JOIN services v ON v.id = s.service_id"
-        f" AND v.kind = 'activity' JOIN blocks b ON b.code = s.block_code WHERE s.status = 'scheduled' AND {place}", params,
+        f" AND v.kind = 'activity' JOIN blocks b ON b.code = s.block_code WHERE s.status = 'scheduled' AND {place}",
+        params,
     ).fetchone()
-    return {"served": served, "contacts": contacts, "active": active, "hours": round(hours, 1),
-            "monthly": monthly, "breakdowns": breakdowns, "loads": collected, "no_shows": no_show,
-            "occupancy": round((booked or 0) / capacity, 3) if capacity else 0.0, "waitlist": waiting or 0}
+    return {
+        "served": served,
+        "contacts": contacts,
+        "active": active,
+        "hours": round(hours, 1),
+        "monthly": monthly,
+        "breakdowns": breakdowns,
+        "loads": collected,
+        "no_shows": no_show,
+        "occupancy": round((booked or 0) / capacity, 3) if capacity else 0.0,
+        "waitlist": waiting or 0,
+    }
 
 
 def figures(db, f: metrics.Filters) -> dict:
     o = metrics.overview(db, f)
     wash = metrics.laundry(db, f)
-    return {"loads": wash["loads"], "no_shows": wash["no_shows"], "occupancy": o["now"]["occupancy"],
-            "waitlist": o["now"]["waitlist"], "served": o["now"]["people_served"], "contacts": o["now"]["service_contacts"],
-            "active": o["now"]["active_caregivers"], "hours": o["now"]["care_hours_freed"],
-            "monthly": {m["month"]: (m["people_served"], m["contacts"]) for m in o["monthly"] if m["contacts"]},
-            "breakdowns": {d: {g["value"]: (g["people_served"], g["contacts"]) for g in groups}
-                           for d, groups in o["breakdowns"].items()}}
+    return {
+        "loads": wash["loads"],
+        "no_shows": wash["no_shows"],
+        "occupancy": o["now"]["occupancy"],
+        "waitlist": o["now"]["waitlist"],
+        "served": o["now"]["people_served"],
+        "contacts": o["now"]["service_contacts"],
+        "active": o["now"]["active_caregivers"],
+        "hours": o["now"]["care_hours_freed"],
+        "monthly": {m["month"]: (m["people_served"], m["contacts"]) for m in o["monthly"] if m["contacts"]},
+        "breakdowns": {
+            d: {g["value"]: (g["people_served"], g["contacts"]) for g in groups}
+            for d, groups in o["breakdowns"].items()
+        },
+    }
 
 
 def year(db, **filters) -> metrics.Filters:
-    last = db.execute("SELECT max(substr(starts_at, 1, 10)) FROM sessions s JOIN attendance a ON a.session_id = s.id"
-                      " WHERE a.status = 'present'").fetchone()[0]
+    last = db.execute(
+        "SELECT max(substr(starts_at, 1, 10)) FROM sessions s JOIN attendance a ON a.session_id = s.id"
+        " WHERE a.status = 'present'"
+    ).fetchone()[0]
     end = dt.date.fromisoformat(last)
     return metrics.Filters(end - dt.timedelta(days=364), end, **filters)
 
 
 def test_generated_facts_match_the_raw_tables_for_every_filter(city):
     assert not city.execute("SELECT count(*) FROM contact_days WHERE stale = 1").fetchone()[0]
-    block, locality = city.execute("SELECT code, locality_code FROM blocks WHERE code IN"
-                                   " (SELECT block_code FROM sessions) ORDER BY code LIMIT 1").fetchone()
-    for filters in ({}, {"block_code": block}, {"locality_code": locality}, {"category": "education_training"},
-                    {"locality_code": locality, "category": "respite_wellbeing"}):
+    block, locality = city.execute(
+        "SELECT code, locality_code FROM blocks WHERE code IN (SELECT block_code FROM sessions) ORDER BY code LIMIT 1"
+    ).fetchone()
+    for filters in (
+        {},
+        {"block_code": block},
+        {"locality_code": locality},
+        {"category": "education_training"},
+        {"locality_code": locality, "category": "respite_wellbeing"},
+    ):
         f = year(city, **filters)
         expected = oracle(city, f)
         assert expected["contacts"] > 0, filters
@@ -96,53 +153,95 @@ def test_generated_facts_match_the_raw_tables_for_every_filter(city):
 
 def test_every_kind_of_write_is_reflected_at_once(city, clock_at):
     from caremgmt.core import auth
+
     admin = auth.create_first_admin(city, "admin", "admin-password-1")
     f = year(city)
     figures(city, f)  # every day of the year is fresh now
     sessions = city.execute(
         "SELECT s.id, a.person_id FROM attendance a JOIN sessions s ON s.id = a.session_id"
         " JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
-        " WHERE a.status = 'present' AND s.starts_at >= ? ORDER BY s.starts_at DESC LIMIT 2", [f.start.isoformat()]).fetchall()
+        " WHERE a.status = 'present' AND s.starts_at >= ? ORDER BY s.starts_at DESC LIMIT 2",
+        [f.start.isoformat()],
+    ).fetchall()
     (session, person), (_, other) = sessions[:2]
     from caremgmt.scheduling import carehours
+
     hours_sql, hours_params = carehours.items_query(start=f.start, end=f.end)
-    freeing = city.execute(f"SELECT person_id FROM ({hours_sql}) WHERE rule = 'simultaneity' LIMIT 1", hours_params).fetchone()[0]
+    freeing = city.execute(
+        f"SELECT person_id FROM ({hours_sql}) WHERE rule = 'simultaneity' LIMIT 1", hours_params
+    ).fetchone()[0]
     attendance.save_roster(city, admin, session, {person: "absent"})  # a roster correction
     assert city.execute("SELECT count(*) FROM contact_days WHERE stale = 1").fetchone()[0] == 1
     assert figures(city, f) == oracle(city, f)
     clock_at(dt.datetime(2026, 11, 21, 9, 0))
     data = persons.get_person(city, admin, other)
-    persons.update_person(city, admin, other, {**{k: data[k] for k in (
-        "doc_type", "doc_number", "first_names", "last_names", "sex", "gender_identity", "phone", "locality_code",
-        "neighbourhood", "education_level", "care_hours_per_day", "registration_channel", "home_block")},
-        "birth_date": "1950-01-01", "stratum": 6, "ethnicity": "rrom", "disability": "visual",
-        "migrant_status": "returned"}, today=dt.date(2026, 11, 21))
+    persons.update_person(
+        city,
+        admin,
+        other,
+        {
+            **{
+                k: data[k]
+                for k in (
+                    "doc_type",
+                    "doc_number",
+                    "first_names",
+                    "last_names",
+                    "sex",
+                    "gender_identity",
+                    "phone",
+                    "locality_code",
+                    "neighbourhood",
+                    "education_level",
+                    "care_hours_per_day",
+                    "registration_channel",
+                    "home_block",
+                )
+            },
+            "birth_date": "1950-01-01",
+            "stratum": 6,
+            "ethnicity": "rrom",
+            "disability": "visual",
+            "migrant_status": "returned",
+        },
+        today=dt.date(2026, 11, 21),
+    )
     assert figures(city, f) == oracle(city, f)
-    city.execute("UPDATE services SET category = 'respite_wellbeing' WHERE id = (SELECT service_id FROM sessions WHERE id = ?)",
-                 [session])
+    city.execute(
+        "UPDATE services SET category = 'respite_wellbeing' WHERE id = (SELECT service_id FROM sessions WHERE id = ?)",
+        [session],
+    )
     load = city.execute(
         "SELECT w.id FROM participants w JOIN sessions s ON s.id = w.session_id JOIN services v ON v.id = s.service_id"
-        " AND v.kind = 'laundry' WHERE w.load_status = 'collected' AND s.starts_at >= ? LIMIT 1", [f.start.isoformat()],
+        " AND v.kind = 'laundry' WHERE w.load_status = 'collected' AND s.starts_at >= ? LIMIT 1",
+        [f.start.isoformat()],
     ).fetchone()[0]
     loads = figures(city, f)["loads"]
     city.execute("UPDATE participants SET load_status = 'no_show' WHERE id = ?", [load])
     city.execute("UPDATE sessions SET capacity = capacity + 5 WHERE id = ?", [session])
-    city.execute("UPDATE participants SET status = 'waitlisted' WHERE id = (SELECT id FROM participants"
-                 " WHERE session_id = ? AND status = 'cancelled' LIMIT 1)", [session])
+    city.execute(
+        "UPDATE participants SET status = 'waitlisted' WHERE id = (SELECT id FROM participants"
+        " WHERE session_id = ? AND status = 'cancelled' LIMIT 1)",
+        [session],
+    )
     assert figures(city, f)["loads"] == loads - 1
     assert figures(city, f) == oracle(city, f)
     hours = figures(city, f)["hours"]
     city.execute("DELETE FROM care_links WHERE caregiver_id = ?", [freeing])  # her care no longer frees her time
     assert figures(city, f)["hours"] < hours
-    city.execute("UPDATE sessions SET starts_at = replace(starts_at, substr(starts_at, 12), '06:00'),"
-                 " block_code = (SELECT code FROM blocks WHERE code <> sessions.block_code LIMIT 1) WHERE id = ?", [session])
+    city.execute(
+        "UPDATE sessions SET starts_at = replace(starts_at, substr(starts_at, 12), '06:00'),"
+        " block_code = (SELECT code FROM blocks WHERE code <> sessions.block_code LIMIT 1) WHERE id = ?",
+        [session],
+    )
     assert figures(city, f) == oracle(city, f)
 
 
 def test_a_write_marks_its_day_stale_in_the_same_transaction(city):
     session, person, day = city.execute(
         "SELECT s.id, a.person_id, substr(s.starts_at, 1, 10) FROM attendance a JOIN sessions s ON s.id = a.session_id"
-        " LIMIT 1").fetchone()
+        " LIMIT 1"
+    ).fetchone()
     contact_facts.refresh(city)
     city.execute("BEGIN")
     city.execute("UPDATE attendance SET status = 'absent' WHERE session_id = ? AND person_id = ?", [session, person])
@@ -156,28 +255,38 @@ def test_a_write_marks_its_day_stale_in_the_same_transaction(city):
 
 def test_bulk_load_refuses_overlapping_bookings_and_restores_the_rule(city):
     from caremgmt.tools import demo_city
+
     person, session, other = city.execute(
         "SELECT p.person_id, p.session_id, o.id FROM participants p JOIN sessions s ON s.id = p.session_id"
         " JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
         " JOIN sessions o ON o.block_code <> s.block_code AND o.starts_at = s.starts_at AND o.status = 'scheduled'"
         " JOIN services ov ON ov.id = o.service_id AND ov.kind = 'activity'"
-        " WHERE p.status = 'booked' AND s.status = 'scheduled' AND o.booked_count < o.capacity LIMIT 1").fetchone()
-    with pytest.raises(RuntimeError, match=f"person {person}"):
-        with demo_city._overlap_checked_once(city):
-            city.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
-                         " VALUES (?, ?, 'booked', 'x', 'x')", [other, person])
+        " WHERE p.status = 'booked' AND s.status = 'scheduled' AND o.booked_count < o.capacity LIMIT 1"
+    ).fetchone()
+    with pytest.raises(RuntimeError, match=f"person {person}"), demo_city._overlap_checked_once(city):
+        city.execute(
+            "INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
+            " VALUES (?, ?, 'booked', 'x', 'x')",
+            [other, person],
+        )
     city.execute("DELETE FROM participants WHERE session_id = ? AND person_id = ?", [other, person])
     with pytest.raises(Exception, match="overlapping booking"):  # the per-row rule is back
-        city.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
-                     " VALUES (?, ?, 'booked', 'x', 'x')", [other, person])
+        city.execute(
+            "INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
+            " VALUES (?, ?, 'booked', 'x', 'x')",
+            [other, person],
+        )
 
 
 def test_a_write_between_the_rebuild_and_the_read_is_not_missed(city, monkeypatch):
     from caremgmt.core.db import connect
+
     f = year(city)
     session, person = city.execute(
         "SELECT a.session_id, a.person_id FROM attendance a JOIN sessions s ON s.id = a.session_id"
-        " WHERE a.status = 'present' AND s.starts_at >= ? LIMIT 1", [f.start.isoformat()]).fetchone()
+        " WHERE a.status = 'present' AND s.starts_at >= ? LIMIT 1",
+        [f.start.isoformat()],
+    ).fetchone()
     rebuild = contact_facts.refresh
 
     def rebuild_then_someone_writes(db, start=None, end=None):
@@ -185,10 +294,13 @@ def test_a_write_between_the_rebuild_and_the_read_is_not_missed(city, monkeypatc
         if not monkeypatch_calls:
             monkeypatch_calls.append(rebuilt)
             desk = connect(city.execute("PRAGMA database_list").fetchone()[2])
-            desk.execute("UPDATE attendance SET status = 'absent' WHERE session_id = ? AND person_id = ?", [session, person])
+            desk.execute(
+                "UPDATE attendance SET status = 'absent' WHERE session_id = ? AND person_id = ?", [session, person]
+            )
             desk.conn.commit()
             desk.close()
         return rebuilt
+
     monkeypatch_calls: list[int] = []
     before = metrics.service_contacts(city, f)
     monkeypatch.setattr(contact_facts, "refresh", rebuild_then_someone_writes)

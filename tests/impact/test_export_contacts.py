@@ -5,8 +5,7 @@ import csv
 import datetime as dt
 
 from caremgmt.core import auth
-from caremgmt.impact import exports
-from caremgmt.impact import metrics
+from caremgmt.impact import exports, metrics
 from caremgmt.impact.contact_facts import age_band_sql
 from caremgmt.impact.exports import RESEARCH_CONSENT, pseudonym, safe_cell
 
@@ -19,7 +18,9 @@ def expected_rows(db, f: metrics.Filters, secret: bytes) -> list[list[str]]:
         " FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
         " JOIN blocks b ON b.code = s.block_code JOIN persons p ON p.id = a.person_id"
         " WHERE s.starts_at >= :start AND s.starts_at < :end AND (:block IS NULL OR s.block_code = :block)"
-        f" AND {RESEARCH_CONSENT.format(p='a.person_id')} ORDER BY a.id", params).fetchall()
+        f" AND {RESEARCH_CONSENT.format(p='a.person_id')} ORDER BY a.id",
+        params,
+    ).fetchall()
     return [[str(safe_cell(v)) for v in (pseudonym(secret, r[0]), *r[1:])] for r in rows]
 
 
@@ -43,8 +44,12 @@ def test_contacts_export_equals_the_plain_join(city, tmp_path, monkeypatch):
     assert rows == expected_rows(city, f, b"a-test-secret") and len(rows) > 10_000
     assert {r[2] for r in rows} >= {"'=CMD"}
     assert {r[10] for r in rows} >= {""}  # born after the contact: no age band, as in SQL
-    consenting = city.execute("SELECT count(*) FROM attendance a WHERE " + RESEARCH_CONSENT.format(p="a.person_id")).fetchone()[0]
+    consenting = city.execute(
+        "SELECT count(*) FROM attendance a WHERE " + RESEARCH_CONSENT.format(p="a.person_id")
+    ).fetchone()[0]
     assert 0 < len(rows) == consenting < city.execute("SELECT count(*) FROM attendance").fetchone()[0]
     some = metrics.Filters(dt.date(2026, 3, 1), dt.date(2026, 5, 31), block_code="=CMD")
-    part = exports.export(city, admin, "contacts", tmp_path / "part.csv", start=some.start, end=some.end, block_code="=CMD")
+    part = exports.export(
+        city, admin, "contacts", tmp_path / "part.csv", start=some.start, end=some.end, block_code="=CMD"
+    )
     assert written(part) == expected_rows(city, some, b"a-test-secret") and 0 < part.rows < len(rows)

@@ -7,21 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from caremgmt.scheduling import attendance
-from caremgmt.scheduling import booking
-from caremgmt.tools import demo
-from caremgmt.impact import exports
-from caremgmt.scheduling import laundry
-from caremgmt.impact import metrics
-from caremgmt.casework import outcomes
-from caremgmt.registry import persons
-from caremgmt.scheduling import timetable
-from caremgmt.scheduling import catalogue
 from caremgmt.core.errors import PermissionDenied, ValidationError
+from caremgmt.impact import exports, metrics
 from caremgmt.impact.exports import safe_cell, suppress
-from tests.factories import JAN, TODAY, caregiver_data, child_data, schedule_data
+from caremgmt.registry import persons
+from caremgmt.scheduling import catalogue
+from caremgmt.tools import demo
+from tests.factories import JAN, TODAY, caregiver_data
 
 CONSENT = {"registration": True, "research": True}  # microdata exports need research consent
+
 
 def test_headlines_on_a_hand_computed_month(db, january):
     h = metrics.headlines(db, JAN)
@@ -64,10 +59,14 @@ def test_invalid_filters_get_clear_messages(db):
     with pytest.raises(ValidationError) as info:
         metrics.validate(db, metrics.Filters(dt.date(2026, 2, 1), dt.date(2026, 1, 1), block_code="NOPE", category="x"))
     assert {k: m.key for k, m in info.value.errors.items()} == {
-        "end": "error.end_before_start", "block": "error.unknown_block", "category": "error.invalid_choice"}
+        "end": "error.end_before_start",
+        "block": "error.unknown_block",
+        "category": "error.invalid_choice",
+    }
 
 
 # --- exports ---------------------------------------------------------------
+
 
 def read(path: Path, separator=",") -> list[dict]:
     with open(path, encoding="utf-8", newline="") as handle:
@@ -107,17 +106,31 @@ def test_microdata_only_for_research_consent(db, admin, frontdesk, january, tmp_
     contacts = read(exports.export(db, admin, "contacts", tmp_path / "c.csv", start=JAN.start, end=JAN.end).path)
     # Ana and her son Leo (through Ana's consent) remain; Bea withdrew.
     assert len({r["person_pid"] for r in contacts}) == 2 and {r["block"] for r in contacts} == {"BOSA"}
-    total = next(r for r in read(exports.export(db, admin, "metrics", tmp_path / "m.csv", start=JAN.start,
-                                                end=JAN.end).path) if r["dimension"] == "all")
+    total = next(
+        r
+        for r in read(exports.export(db, admin, "metrics", tmp_path / "m.csv", start=JAN.start, end=JAN.end).path)
+        if r["dimension"] == "all"
+    )
     assert total["service_contacts"] == "7"  # aggregates still count everyone
 
 
 def test_common_combinations_keep_their_detail(db, admin, frontdesk, tmp_path):
     for i in range(6):
         persons.register_caregiver(
-            db, frontdesk, caregiver_data(doc_number=f"5300000{i}", first_names="Luz", last_names=f"Vargas {'ABCDEF'[i]}",
-                                          birth_date=f"1985-0{i + 1}-10", phone=""),
-            [], {"registration": True, "research": True}, today=TODAY, confirmed_new=True)
+            db,
+            frontdesk,
+            caregiver_data(
+                doc_number=f"5300000{i}",
+                first_names="Luz",
+                last_names=f"Vargas {'ABCDEF'[i]}",
+                birth_date=f"1985-0{i + 1}-10",
+                phone="",
+            ),
+            [],
+            {"registration": True, "research": True},
+            today=TODAY,
+            confirmed_new=True,
+        )
     rows = read(exports.export(db, admin, "persons", tmp_path / "p.csv").path)
     assert {(r["birth_year"], r["sex"], r["locality_code"]) for r in rows} == {("1985", "F", "7")}
 
@@ -164,7 +177,10 @@ def test_chart_data_equals_the_metrics_export(db, admin, tmp_path, clock_at):
                     assert row[column] == "<5"
     head = metrics.headlines(db, period)
     total = next(r for r in rows if r["dimension"] == "all")
-    assert (int(total["people_served"]), int(total["service_contacts"])) == (head["people_served"], head["service_contacts"])
+    assert (int(total["people_served"]), int(total["service_contacts"])) == (
+        head["people_served"],
+        head["service_contacts"],
+    )
 
 
 def test_no_export_contains_a_name_document_or_phone(db, admin, tmp_path):
@@ -189,8 +205,9 @@ def test_no_export_contains_a_name_document_or_phone(db, admin, tmp_path):
 
 
 def test_export_is_audited_with_filters_and_rows(db, admin, january, tmp_path):
-    result = exports.export(db, admin, "laundry", tmp_path / "l.csv", start=JAN.start, end=JAN.end, block_code="BOSA",
-                            separator="semicolon")
+    result = exports.export(
+        db, admin, "laundry", tmp_path / "l.csv", start=JAN.start, end=JAN.end, block_code="BOSA", separator="semicolon"
+    )
     assert result.rows == 2 and read(result.path, ";")[0]["load_status"] in ("collected", "no_show")
     detail = db.execute("SELECT username, entity_id, detail FROM audit_log WHERE action = 'export'").fetchone()
     assert detail[:2] == ("admin", "laundry")
@@ -201,7 +218,9 @@ def test_exports_refuse_bad_filters_and_roles(db, frontdesk, evaluator, tmp_path
     with pytest.raises(PermissionDenied):
         exports.export(db, frontdesk, "contacts", tmp_path / "x.csv")
     with pytest.raises(ValidationError) as info:
-        exports.export(db, evaluator, "contacts", tmp_path / "x.csv", start=dt.date(2026, 5, 1), end=dt.date(2026, 1, 1))
+        exports.export(
+            db, evaluator, "contacts", tmp_path / "x.csv", start=dt.date(2026, 5, 1), end=dt.date(2026, 1, 1)
+        )
     assert "end" in info.value.errors
     with pytest.raises(ValidationError):
         exports.export(db, evaluator, "contacts", tmp_path / "x.csv", block_code="NOPE")

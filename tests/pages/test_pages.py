@@ -6,17 +6,24 @@ import pytest
 
 from caremgmt.core import auth
 from caremgmt.registry import persons
-from tests.pages.apptest import app_as, click, texts
 from tests.factories import CONSENT, TODAY, caregiver_data, child_data
+from tests.pages.apptest import app_as, click, texts
 
 REGISTER = "pages/desk/register.py"
 
 
 def fill_caregiver(at, **overrides):
     values = {
-        "doc_type": "CC", "doc_number": "52.123.456", "first_names": "Luz Ángela", "last_names": "Quiñónez Díaz",
-        "birth_date": dt.date(1990, 5, 17), "sex": "F", "phone": "311 222 3344", "locality_code": 7,
-        "registration_channel": "front_desk", "home_block": "BOSA",
+        "doc_type": "CC",
+        "doc_number": "52.123.456",
+        "first_names": "Luz Ángela",
+        "last_names": "Quiñónez Díaz",
+        "birth_date": dt.date(1990, 5, 17),
+        "sex": "F",
+        "phone": "311 222 3344",
+        "locality_code": 7,
+        "registration_channel": "front_desk",
+        "home_block": "BOSA",
     }
     values.update(overrides)
     for field, value in values.items():
@@ -42,6 +49,7 @@ def count(db, table):
 
 
 # --- first run and login ---------------------------------------------------
+
 
 def test_first_run_asks_for_the_administrator_and_can_load_demo(db):
     at = app_as()
@@ -98,6 +106,7 @@ def test_roles_decide_which_pages_exist(db, frontdesk, evaluator, admin):
 
 # --- registration ----------------------------------------------------------
 
+
 def test_register_caregiver_with_child_then_file_opens(db, frontdesk):
     at = app_as(frontdesk, REGISTER)
     at.number_input(key="reg_count").set_value(1).run()
@@ -147,9 +156,18 @@ def test_duplicate_document_shows_the_existing_person(db, frontdesk):
 
 def test_probable_duplicate_is_shown_and_can_be_confirmed(db, frontdesk):
     persons.register_caregiver(
-        db, frontdesk, caregiver_data(first_names="Luz Angela", last_names="Quinonez Diaz", birth_date="1990-05-20",
-                                      doc_number="41000111", phone=""),
-        [], CONSENT, today=TODAY,
+        db,
+        frontdesk,
+        caregiver_data(
+            first_names="Luz Angela",
+            last_names="Quinonez Diaz",
+            birth_date="1990-05-20",
+            doc_number="41000111",
+            phone="",
+        ),
+        [],
+        CONSENT,
+        today=TODAY,
     )
     at = app_as(frontdesk, REGISTER)
     fill_caregiver(at)
@@ -165,6 +183,7 @@ def test_probable_duplicate_is_shown_and_can_be_confirmed(db, frontdesk):
 
 
 # --- search and the person's file ----------------------------------------
+
 
 @pytest.fixture
 def registered(db, frontdesk):
@@ -205,6 +224,7 @@ def test_person_file_edit_and_consent_withdrawal(db, frontdesk, registered):
 
 # --- administration --------------------------------------------------------
 
+
 def test_admin_adds_renames_and_closes_a_block(db, admin):
     at = app_as(admin, "pages/admin/blocks.py")
     at.text_input(key="block_new_code").input("suba-gaitana")
@@ -213,13 +233,18 @@ def test_admin_adds_renames_and_closes_a_block(db, admin):
     click(at, "Agregar manzana")
     assert "Manzana guardada." in texts(at)
     assert db.execute("SELECT name, locality_code, active FROM blocks WHERE code = 'SUBA-GAITANA'").fetchone() == (
-        "Manzana del Cuidado Suba Gaitana", 11, 1)
+        "Manzana del Cuidado Suba Gaitana",
+        11,
+        1,
+    )
     at.selectbox(key="block_edit_code").set_value("SUBA-GAITANA").run()
     at.text_input(key="block_name_SUBA-GAITANA").input("Manzana del Cuidado Suba")
     at.checkbox(key="block_active_SUBA-GAITANA").uncheck()
     click(at, "Guardar")
     assert db.execute("SELECT name, active FROM blocks WHERE code = 'SUBA-GAITANA'").fetchone() == (
-        "Manzana del Cuidado Suba", 0)
+        "Manzana del Cuidado Suba",
+        0,
+    )
 
 
 def test_admin_creates_a_front_desk_account(db, admin):
@@ -238,8 +263,14 @@ def test_admin_creates_a_front_desk_account(db, admin):
 def test_person_file_adds_a_dependent_and_links_an_existing_one(db, frontdesk, registered):
     child_id = persons.get_person(db, frontdesk, registered)["cares_for"][0]["id"]
     other = persons.register_caregiver(
-        db, frontdesk, caregiver_data(doc_number="41222333", first_names="Rosa", last_names="Peña Díaz",
-                                      birth_date="1960-02-02", phone=""), [], CONSENT, today=TODAY,
+        db,
+        frontdesk,
+        caregiver_data(
+            doc_number="41222333", first_names="Rosa", last_names="Peña Díaz", birth_date="1960-02-02", phone=""
+        ),
+        [],
+        CONSENT,
+        today=TODAY,
     )
     at = app_as(frontdesk)
     at.session_state["person_id"] = other
@@ -262,14 +293,37 @@ def test_person_file_adds_a_dependent_and_links_an_existing_one(db, frontdesk, r
 
 def test_two_people_who_care_for_each_other_open_fine(db, frontdesk):
     husband = persons.register_caregiver(
-        db, frontdesk, caregiver_data(doc_number="17111222", first_names="Jorge", last_names="Peña Díaz",
-                                      birth_date="1945-01-01", sex="M", phone=""), [], CONSENT, today=TODAY)
+        db,
+        frontdesk,
+        caregiver_data(
+            doc_number="17111222",
+            first_names="Jorge",
+            last_names="Peña Díaz",
+            birth_date="1945-01-01",
+            sex="M",
+            phone="",
+        ),
+        [],
+        CONSENT,
+        today=TODAY,
+    )
     wife = persons.register_caregiver(
-        db, frontdesk, caregiver_data(doc_number="20111222", first_names="Rosa", last_names="Díaz Peña",
-                                      birth_date="1947-01-01", phone=""),
-        [{"existing_person_id": husband, "relationship": "spouse", "care_need": "older_person"}], CONSENT, today=TODAY)
-    persons.add_dependent(db, frontdesk, husband, {"existing_person_id": wife, "relationship": "spouse",
-                                                    "care_need": "older_person"}, today=TODAY)
+        db,
+        frontdesk,
+        caregiver_data(
+            doc_number="20111222", first_names="Rosa", last_names="Díaz Peña", birth_date="1947-01-01", phone=""
+        ),
+        [{"existing_person_id": husband, "relationship": "spouse", "care_need": "older_person"}],
+        CONSENT,
+        today=TODAY,
+    )
+    persons.add_dependent(
+        db,
+        frontdesk,
+        husband,
+        {"existing_person_id": wife, "relationship": "spouse", "care_need": "older_person"},
+        today=TODAY,
+    )
     at = app_as(frontdesk)
     at.session_state["person_id"] = husband
     at.switch_page("pages/desk/person.py").run()

@@ -4,12 +4,10 @@ import datetime as dt
 
 import pytest
 
+from caremgmt.casework import cases, referrals
 from caremgmt.core import auth
-from caremgmt.casework import cases
-from caremgmt.casework import referrals
-from tests.pages.apptest import click, open_page, texts
 from tests.factories import person
-
+from tests.pages.apptest import click, open_page, texts
 
 
 @pytest.fixture
@@ -34,7 +32,9 @@ def test_open_a_case_and_write_a_confidential_note(db, frontdesk, admin, caregiv
     other = auth.create_user(db, admin, "recepcion2", "desk-password-2", "frontdesk", "BOSA")
     at = open_page(other, "pages/cases/case.py", person_id=caregiver, case_tabs="Notas")
     assert "Relata violencia" not in " ".join(t.value for t in at.text) + texts(at)
-    assert db.execute("SELECT count(*) FROM audit_log WHERE entity = 'case_notes' AND action = 'read'").fetchone()[0] == 2
+    assert (
+        db.execute("SELECT count(*) FROM audit_log WHERE entity = 'case_notes' AND action = 'read'").fetchone()[0] == 2
+    )
 
 
 def test_notes_are_read_and_audited_only_when_their_tab_is_open(db, frontdesk, caregiver):
@@ -92,7 +92,11 @@ def test_secondary_programme_completed_with_its_diploma(db, frontdesk, caregiver
     assert "Guardado." in texts(at)
     assert "Diploma de bachiller" in texts(at)
     assert db.execute("SELECT kind, institution, evidence, enrolment_id FROM outcomes").fetchone() == (
-        "secondary_diploma", "IED Bosa Nova", "Acta 77", enrolment)
+        "secondary_diploma",
+        "IED Bosa Nova",
+        "Acta 77",
+        enrolment,
+    )
 
 
 def test_a_second_secondary_diploma_is_refused_on_the_page(db, frontdesk, caregiver):

@@ -5,11 +5,10 @@ import datetime as dt
 import pytest
 
 from caremgmt.core import auth
-from caremgmt.impact import metrics
 from caremgmt.core.i18n import t
-from tests.pages.apptest import click, open_page, texts
+from caremgmt.impact import metrics
 from tests.factories import JAN
-
+from tests.pages.apptest import click, open_page, texts
 
 
 @pytest.fixture
@@ -18,7 +17,11 @@ def coordinator(db, admin):
 
 
 def card(at, name: str) -> str:
-    title = {"people_served": "Personas atendidas", "service_contacts": "Atenciones", "care_hours_freed": "Horas de cuidado liberadas"}[name]
+    title = {
+        "people_served": "Personas atendidas",
+        "service_contacts": "Atenciones",
+        "care_hours_freed": "Horas de cuidado liberadas",
+    }[name]
     return next(m.value for m in at.metric if m.label == title)
 
 

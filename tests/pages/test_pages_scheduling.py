@@ -4,13 +4,10 @@ import datetime as dt
 
 import pytest
 
-from caremgmt.scheduling import booking
-from caremgmt.scheduling import laundry
 from caremgmt.registry import persons
-from caremgmt.scheduling import timetable
+from caremgmt.scheduling import booking, laundry, timetable
+from tests.factories import person, schedule_data, service_id
 from tests.pages.apptest import click, open_page, texts
-from tests.factories import schedule_data, service_id
-from tests.factories import person
 
 MONDAY = dt.datetime(2026, 11, 23, 7, 0)
 
@@ -20,13 +17,21 @@ def programme(db, admin, clock_at):
     """Monday 23 Nov at BOSA: a class 08-11 (2 places), childcare 07:30-11:30, laundry 08-10."""
     one_day = {"start_date": "2026-11-23", "end_date": "2026-11-23"}
     timetable.create_schedule(db, admin, schedule_data(db, **one_day))
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", start_time="07:30", end_time="11:30", capacity=10, **one_day))
-    timetable.create_schedule(db, admin, schedule_data(db, "LAVANDERIA", start_time="08:00", end_time="10:00",
-                                                        slot_minutes=60, capacity=3, **one_day))
-    sessions = {r[0]: r[1] for r in db.execute(
-        "SELECT v.code || substr(s.starts_at, 12), s.id FROM sessions s JOIN services v ON v.id = s.service_id")}
+    timetable.create_schedule(
+        db, admin, schedule_data(db, "INFANCIA", start_time="07:30", end_time="11:30", capacity=10, **one_day)
+    )
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(db, "LAVANDERIA", start_time="08:00", end_time="10:00", slot_minutes=60, capacity=3, **one_day),
+    )
+    sessions = {
+        r[0]: r[1]
+        for r in db.execute(
+            "SELECT v.code || substr(s.starts_at, 12), s.id FROM sessions s JOIN services v ON v.id = s.service_id"
+        )
+    }
     return sessions
-
 
 
 def test_booking_page_books_caregiver_and_offers_care_for_her_child(db, frontdesk, programme):
@@ -39,7 +44,9 @@ def test_booking_page_books_caregiver_and_offers_care_for_her_child(db, frontdes
     assert "Reservar también cuidado para Niño Prueba Aab a la misma hora" in [c.label for c in at.checkbox]
     click(at, "Confirmar reserva")
     assert "Reserva 1: Reservado · Reserva 2: Reservado" in texts(at)
-    care = db.execute("SELECT session_id FROM participants WHERE person_id = ? AND status = 'booked'", [child]).fetchone()
+    care = db.execute(
+        "SELECT session_id FROM participants WHERE person_id = ? AND status = 'booked'", [child]
+    ).fetchone()
     assert care == (programme["INFANCIA07:30"],)
 
 
@@ -79,7 +86,9 @@ def test_roster_saves_attendance_with_changes_and_walk_ins(db, frontdesk, progra
     assert list(editor.value["Asistencia"]) == ["Asistió", "Asistió"]
     row_of_b = list(editor.value["person_id"]).index(b)
     at.session_state[f"roster_editor_{programme['BACHILLERATO08:00']}_0"] = {
-        "edited_rows": {row_of_b: {"Asistencia": "No asistió"}}, "added_rows": [], "deleted_rows": [],
+        "edited_rows": {row_of_b: {"Asistencia": "No asistió"}},
+        "added_rows": [],
+        "deleted_rows": [],
     }
     at.run()
     at.text_input(key=f"walk_in_query_{programme['BACHILLERATO08:00']}").input("52000002").run()
@@ -147,4 +156,7 @@ def test_service_catalogue_edit_validates(db, admin):
     at.number_input(key="svcnew_max_age").set_value(90)
     click(at, "Guardar servicio")
     assert "Servicio guardado." in texts(at)
-    assert db.execute("SELECT audience, care_hours_rule FROM services WHERE code = 'YOGA'").fetchone() == ("caregiver", "simultaneity")
+    assert db.execute("SELECT audience, care_hours_rule FROM services WHERE code = 'YOGA'").fetchone() == (
+        "caregiver",
+        "simultaneity",
+    )

@@ -2,8 +2,8 @@ import sqlite3
 
 import pytest
 
-from caremgmt.registry import persons
 from caremgmt.core.errors import DuplicateDocument, PermissionDenied, ProbableDuplicates, ValidationError
+from caremgmt.registry import persons
 from tests.factories import CONSENT, TODAY, caregiver_data, child_data
 
 
@@ -13,8 +13,13 @@ def count(db, table):
 
 def register(db, user, caregiver=None, dependents=None, consents=CONSENT, **kwargs):
     return persons.register_caregiver(
-        db, user, caregiver or caregiver_data(), [child_data()] if dependents is None else dependents,
-        consents, today=TODAY, **kwargs,
+        db,
+        user,
+        caregiver or caregiver_data(),
+        [child_data()] if dependents is None else dependents,
+        consents,
+        today=TODAY,
+        **kwargs,
     )
 
 
@@ -23,7 +28,9 @@ def test_registers_caregiver_dependent_link_and_consents(db, frontdesk):
     person = persons.get_person(db, frontdesk, person_id)
     assert person["full_name"] == "María José Rodríguez Peña"
     assert person["is_caregiver"] == 1
-    assert [(c["full_name"], c["care_need"]) for c in person["cares_for"]] == [("Santiago Rodríguez Peña", "child_under_6")]
+    assert [(c["full_name"], c["care_need"]) for c in person["cares_for"]] == [
+        ("Santiago Rodríguez Peña", "child_under_6")
+    ]
     assert {c["purpose"] for c in person["consents"]} == {"registration", "reminders"}
     consent = person["consents"][0]
     assert consent["text_version"] and consent["given_at"]
@@ -95,8 +102,11 @@ def test_one_person_cared_for_by_two_caregivers(db, frontdesk):
     mother = register(db, frontdesk)
     child_id = persons.get_person(db, frontdesk, mother)["cares_for"][0]["id"]
     grandmother = register(
-        db, frontdesk,
-        caregiver_data(doc_number="41222333", first_names="Rosa", last_names="Peña Díaz", birth_date="1960-02-02", phone=""),
+        db,
+        frontdesk,
+        caregiver_data(
+            doc_number="41222333", first_names="Rosa", last_names="Peña Díaz", birth_date="1960-02-02", phone=""
+        ),
         [{"existing_person_id": child_id, "relationship": "grandchild", "care_need": "child_under_6"}],
     )
     child = persons.get_person(db, frontdesk, child_id)
@@ -105,7 +115,9 @@ def test_one_person_cared_for_by_two_caregivers(db, frontdesk):
 
 def test_dependent_with_registered_document_is_reported_against_its_section(db, frontdesk):
     register(db, frontdesk)
-    other = caregiver_data(doc_number="41222333", first_names="Rosa", last_names="Peña Díaz", birth_date="1960-02-02", phone="")
+    other = caregiver_data(
+        doc_number="41222333", first_names="Rosa", last_names="Peña Díaz", birth_date="1960-02-02", phone=""
+    )
     with pytest.raises(DuplicateDocument) as info:
         register(db, frontdesk, other, [child_data()])
     assert info.value.field == "dependents.0.doc_number"
@@ -125,7 +137,10 @@ def test_update_validates_and_audits_old_and_new_values(db, frontdesk):
 def test_update_to_someone_elses_document_is_refused(db, frontdesk):
     first = register(db, frontdesk, dependents=[])
     second = register(
-        db, frontdesk, caregiver_data(doc_number="41222333", first_names="Rosa", last_names="Díaz", phone=""), [],
+        db,
+        frontdesk,
+        caregiver_data(doc_number="41222333", first_names="Rosa", last_names="Díaz", phone=""),
+        [],
     )
     with pytest.raises(DuplicateDocument) as info:
         persons.update_person(db, frontdesk, second, {"doc_number": "1023456789"}, today=TODAY)
@@ -155,8 +170,15 @@ def test_withdrawing_consent_is_recorded_not_deleted(db, frontdesk):
 
 def test_add_dependent_later(db, frontdesk):
     person_id = register(db, frontdesk, dependents=[])
-    older = child_data(first_names="Eulalia", last_names="Peña", birth_date="1940-05-05", doc_type="CC",
-                       doc_number="20111222", relationship="parent", care_need="older_person")
+    older = child_data(
+        first_names="Eulalia",
+        last_names="Peña",
+        birth_date="1940-05-05",
+        doc_type="CC",
+        doc_number="20111222",
+        relationship="parent",
+        care_need="older_person",
+    )
     cared_id = persons.add_dependent(db, frontdesk, person_id, older, today=TODAY)
     assert persons.get_person(db, frontdesk, cared_id)["cared_by"][0]["id"] == person_id
 
@@ -188,8 +210,15 @@ def test_the_same_document_twice_in_one_form_is_refused(db, frontdesk):
 def test_becoming_a_caregiver_is_audited(db, frontdesk):
     mother = register(db, frontdesk)
     child = persons.get_person(db, frontdesk, mother)["cares_for"][0]["id"]
-    older = child_data(first_names="Abuela", birth_date="1950-01-01", doc_type="CC", doc_number="20333444",
-                       relationship="parent", care_need="older_person")
+    older = child_data(
+        first_names="Abuela",
+        birth_date="1950-01-01",
+        doc_type="CC",
+        doc_number="20333444",
+        relationship="parent",
+        care_need="older_person",
+    )
     persons.add_dependent(db, frontdesk, child, older, today=TODAY, confirmed_new=True)
-    assert db.execute("SELECT new_values FROM audit_log WHERE entity = 'person' AND action = 'update' AND entity_id = ?",
-                      [str(child)]).fetchone() == ('{"is_caregiver": 1}',)
+    assert db.execute(
+        "SELECT new_values FROM audit_log WHERE entity = 'person' AND action = 'update' AND entity_id = ?", [str(child)]
+    ).fetchone() == ('{"is_caregiver": 1}',)

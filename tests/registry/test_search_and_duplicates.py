@@ -1,8 +1,8 @@
 import pytest
 
+from caremgmt.core.errors import PermissionDenied
 from caremgmt.registry import persons
 from caremgmt.registry.duplicates import names_match, probable_duplicates
-from caremgmt.core.errors import PermissionDenied
 from caremgmt.registry.search import search_persons
 from tests.factories import CONSENT, TODAY, caregiver_data, child_data
 
@@ -18,7 +18,15 @@ def names(page):
 
 @pytest.mark.parametrize(
     "query",
-    ["maria jose rodriguez", "RODRIGUEZ maria", "rodríguez peña maría josé", "mar rod", "Rodrigez Maria", "maria jose rodriguex pena", "rodriguez marai"],
+    [
+        "maria jose rodriguez",
+        "RODRIGUEZ maria",
+        "rodríguez peña maría josé",
+        "mar rod",
+        "Rodrigez Maria",
+        "maria jose rodriguex pena",
+        "rodriguez marai",
+    ],
 )
 def test_name_search_ignores_accents_case_order_and_one_typo(db, frontdesk, maria, query):
     assert names(search_persons(db, frontdesk, query)) == ["María José Rodríguez Peña"]
@@ -41,16 +49,30 @@ def test_child_document_finds_the_child(db, frontdesk, maria):
 def test_results_are_paged(db, frontdesk):
     for i in range(5):
         persons.register_caregiver(
-            db, frontdesk,
-            caregiver_data(doc_number=f"5200000{i}", first_names="Luz", last_names=f"Vargas {'ABCDE'[i]}",
-                           birth_date=f"19{70 + i * 5}-01-01", phone=""),
-            [], CONSENT, today=TODAY, confirmed_new=True,
+            db,
+            frontdesk,
+            caregiver_data(
+                doc_number=f"5200000{i}",
+                first_names="Luz",
+                last_names=f"Vargas {'ABCDE'[i]}",
+                birth_date=f"19{70 + i * 5}-01-01",
+                phone="",
+            ),
+            [],
+            CONSENT,
+            today=TODAY,
+            confirmed_new=True,
         )
     first = search_persons(db, frontdesk, "luz vargas", page_size=2)
     second = search_persons(db, frontdesk, "luz vargas", page=1, page_size=2)
     third = search_persons(db, frontdesk, "luz vargas", page=2, page_size=2)
     assert (len(first.rows), first.has_more, len(second.rows), second.has_more, len(third.rows), third.has_more) == (
-        2, True, 2, True, 1, False
+        2,
+        True,
+        2,
+        True,
+        1,
+        False,
     )
     assert len({r["id"] for r in first.rows + second.rows + third.rows}) == 5
 

@@ -50,7 +50,12 @@ def test_cc_requires_adult():
 
 @pytest.mark.parametrize(
     "birth_date, key",
-    [("2027-01-01", "error.future_date"), ("1890-01-01", "error.implausible_age"), (None, "error.required"), ("31/02/1990", "error.invalid_date")],
+    [
+        ("2027-01-01", "error.future_date"),
+        ("1890-01-01", "error.implausible_age"),
+        (None, "error.required"),
+        ("31/02/1990", "error.invalid_date"),
+    ],
 )
 def test_birth_date(birth_date, key):
     assert errors_of(caregiver_data(birth_date=birth_date))["birth_date"] == key

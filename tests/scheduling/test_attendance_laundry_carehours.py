@@ -2,16 +2,12 @@ import datetime as dt
 
 import pytest
 
-from caremgmt.scheduling import attendance
-from caremgmt.scheduling import booking
-from caremgmt.scheduling import laundry
+from caremgmt.core.errors import ValidationError
 from caremgmt.registry import persons
-from caremgmt.scheduling import timetable
+from caremgmt.scheduling import attendance, booking, laundry, timetable
 from caremgmt.scheduling.booking import BookingRefused
 from caremgmt.scheduling.carehours import care_hours_freed
-from caremgmt.core.errors import ValidationError
-from tests.factories import schedule_data
-from tests.factories import person
+from tests.factories import person, schedule_data
 
 MONDAY = dt.datetime(2026, 11, 23, 12, 0)
 
@@ -20,8 +16,11 @@ MONDAY = dt.datetime(2026, 11, 23, 12, 0)
 def monday_class(db, admin, clock_at):
     """A Monday 08:00-11:00 class and 07:30-11:30 childcare at BOSA, booked on Saturday."""
     timetable.create_schedule(db, admin, schedule_data(db, end_date="2026-11-23", capacity=10))
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="07:30",
-                                                        end_time="11:30", capacity=10))
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="07:30", end_time="11:30", capacity=10),
+    )
     class_id, care_id = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY schedule_id")]
     return class_id, care_id
 
@@ -36,7 +35,9 @@ def test_roster_defaults_to_present_and_saving_twice_does_not_double_count(db, f
     assert [(r["person_id"], r["status"], r["recorded"]) for r in rows] == [(a, "present", 0), (b, "present", 0)]
     assert attendance.save_roster(db, frontdesk, class_id, {a: "present", b: "absent"}, walk_ins=[walk_in]) == 3
     assert attendance.save_roster(db, frontdesk, class_id, {a: "present", b: "absent"}, walk_ins=[walk_in]) == 0
-    counts = db.execute("SELECT status, count(*), sum(quantity) FROM attendance GROUP BY status ORDER BY status").fetchall()
+    counts = db.execute(
+        "SELECT status, count(*), sum(quantity) FROM attendance GROUP BY status ORDER BY status"
+    ).fetchall()
     assert counts == [("absent", 1, 0.0), ("present", 2, 6.0)]
     attendance.save_roster(db, frontdesk, class_id, {b: "excused"})
     assert db.execute("SELECT status FROM attendance WHERE person_id = ?", [b]).fetchone()[0] == "excused"
@@ -75,6 +76,7 @@ def test_three_consecutive_absences_flag_a_person(db, frontdesk, admin, clock_at
 
 # --- care hours freed: hand-computed examples --------------------------------
 
+
 def test_care_hours_count_only_with_simultaneous_care(db, frontdesk, monday_class, clock_at):
     class_id, care_id = monday_class
     with_care, without_care = person(db, frontdesk, 1), person(db, frontdesk, 2)
@@ -95,11 +97,27 @@ def test_care_hours_count_only_with_simultaneous_care(db, frontdesk, monday_clas
 
 def test_care_elsewhere_or_at_another_time_does_not_count(db, frontdesk, admin, clock_at):
     timetable.create_schedule(db, admin, schedule_data(db, end_date="2026-11-23", capacity=10))
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="13:00",
-                                                        end_time="16:00", capacity=10))
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", end_date="2026-11-23", block_code="KENNEDY",
-                                                        start_time="08:00", end_time="11:00", capacity=10))
-    class_id, afternoon_care, other_block_care = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY schedule_id")]
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="13:00", end_time="16:00", capacity=10),
+    )
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(
+            db,
+            "INFANCIA",
+            end_date="2026-11-23",
+            block_code="KENNEDY",
+            start_time="08:00",
+            end_time="11:00",
+            capacity=10,
+        ),
+    )
+    class_id, afternoon_care, other_block_care = [
+        r[0] for r in db.execute("SELECT id FROM sessions ORDER BY schedule_id")
+    ]
     mother = person(db, frontdesk, 1)
     child = persons.get_person(db, frontdesk, mother)["cares_for"][0]["id"]
     booking.book(db, frontdesk, class_id, mother)
@@ -113,11 +131,24 @@ def test_care_elsewhere_or_at_another_time_does_not_count(db, frontdesk, admin, 
 
 # --- laundry -------------------------------------------------------------
 
+
 @pytest.fixture
 def slots(db, admin, clock_at):
-    timetable.create_schedule(db, admin, schedule_data(
-        db, "LAVANDERIA", weekdays=[0, 1, 2, 3, 4], start_date="2026-11-23", end_date="2026-12-04",
-        start_time="08:00", end_time="10:00", slot_minutes=60, capacity=2))
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(
+            db,
+            "LAVANDERIA",
+            weekdays=[0, 1, 2, 3, 4],
+            start_date="2026-11-23",
+            end_date="2026-12-04",
+            start_time="08:00",
+            end_time="10:00",
+            slot_minutes=60,
+            capacity=2,
+        ),
+    )
     return [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
 
 
@@ -138,9 +169,15 @@ def test_laundry_load_lifecycle_counts_hours_per_collected_load(db, frontdesk, s
 
 def test_laundry_refuses_ineligible_full_and_over_limit(db, frontdesk, slots, clock_at):
     from tests.factories import CONSENT, TODAY, caregiver_data
+
     no_dependants = persons.register_caregiver(
-        db, frontdesk, caregiver_data(doc_number="77665544", first_names="Sola", last_names="Sin Cargo", phone=""),
-        [], CONSENT, today=TODAY)
+        db,
+        frontdesk,
+        caregiver_data(doc_number="77665544", first_names="Sola", last_names="Sin Cargo", phone=""),
+        [],
+        CONSENT,
+        today=TODAY,
+    )
     with pytest.raises(BookingRefused) as info:
         laundry.book_load(db, frontdesk, slots[0], no_dependants)
     assert info.value.message.key == "error.laundry_not_eligible"

@@ -3,12 +3,11 @@ import threading
 
 import pytest
 
-from caremgmt.scheduling import booking
-from caremgmt.registry import persons
-from caremgmt.scheduling import timetable
-from caremgmt.scheduling.booking import BookingRefused
 from caremgmt.core.db import connect
-from tests.factories import CONSENT, TODAY, caregiver_data, child_data, person, schedule_data
+from caremgmt.registry import persons
+from caremgmt.scheduling import booking, timetable
+from caremgmt.scheduling.booking import BookingRefused
+from tests.factories import person, schedule_data
 
 
 @pytest.fixture
@@ -25,7 +24,12 @@ def test_full_session_waitlists_with_position_and_cancellation_promotes(db, fron
     _, sessions = class_sessions
     people = [person(db, frontdesk, i) for i in range(4)]
     results = [booking.book(db, frontdesk, sessions[0], p)[0] for p in people]
-    assert [(r.status, r.position) for r in results] == [("booked", None), ("booked", None), ("waitlisted", 1), ("waitlisted", 2)]
+    assert [(r.status, r.position) for r in results] == [
+        ("booked", None),
+        ("booked", None),
+        ("waitlisted", 1),
+        ("waitlisted", 2),
+    ]
     assert timetable.get_session(db, sessions[0])["booked_count"] == 2
     promoted = booking.cancel(db, frontdesk, results[0].participant_id)
     assert promoted == [results[2].participant_id]
@@ -75,15 +79,23 @@ def test_overlapping_booking_for_the_same_person_is_refused_by_the_database(db, 
 
 def test_caregiver_and_child_booked_in_one_step(db, frontdesk, admin, class_sessions):
     _, sessions = class_sessions
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", start_time="07:30", end_time="11:30", capacity=10))
-    timetable.create_schedule(db, admin, schedule_data(db, "MAYORES", start_time="07:30", end_time="11:30", capacity=10))
+    timetable.create_schedule(
+        db, admin, schedule_data(db, "INFANCIA", start_time="07:30", end_time="11:30", capacity=10)
+    )
+    timetable.create_schedule(
+        db, admin, schedule_data(db, "MAYORES", start_time="07:30", end_time="11:30", capacity=10)
+    )
     caregiver = person(db, frontdesk, 1)
     [offer] = booking.care_offers(db, frontdesk, sessions[0], caregiver)
     assert [s["name_es"] for s in offer["sessions"]] == ["Cuidado y educación inicial (0 a 5 años)"]
     assert offer["sessions"][0]["covers_all"]
-    results = booking.book(db, frontdesk, sessions[0], caregiver, care={offer["person"]["id"]: offer["sessions"][0]["id"]})
+    results = booking.book(
+        db, frontdesk, sessions[0], caregiver, care={offer["person"]["id"]: offer["sessions"][0]["id"]}
+    )
     assert [r.status for r in results] == ["booked", "booked"]
-    linked = db.execute("SELECT care_for_participant FROM participants WHERE person_id = ?", [offer["person"]["id"]]).fetchone()[0]
+    linked = db.execute(
+        "SELECT care_for_participant FROM participants WHERE person_id = ?", [offer["person"]["id"]]
+    ).fetchone()[0]
     assert linked == results[0].participant_id
     booking.cancel(db, frontdesk, results[0].participant_id)  # cancelling hers cancels the child's care too
     assert status_of(db, results[1].participant_id) == "cancelled"
@@ -96,9 +108,13 @@ def test_series_booking_is_all_or_nothing(db, frontdesk, admin, class_sessions):
     assert len(bookings) == len(sessions) and {b.status for b in bookings} == {"booked"}
     other = person(db, frontdesk, 2)
     clash, _ = timetable.create_schedule(
-        db, admin, schedule_data(db, "DIGITAL", weekdays=[2], start_date="2026-12-09", end_date="2026-12-09", capacity=5)
+        db,
+        admin,
+        schedule_data(db, "DIGITAL", weekdays=[2], start_date="2026-12-09", end_date="2026-12-09", capacity=5),
     )
-    booking.book(db, frontdesk, db.execute("SELECT id FROM sessions WHERE schedule_id = ?", [clash]).fetchone()[0], other)
+    booking.book(
+        db, frontdesk, db.execute("SELECT id FROM sessions WHERE schedule_id = ?", [clash]).fetchone()[0], other
+    )
     with pytest.raises(BookingRefused) as info:
         booking.book_series(db, frontdesk, schedule_id, other)
     assert info.value.message.key == "error.series_refused" and info.value.message.params["day"] == "2026-12-09"
@@ -118,7 +134,7 @@ def test_two_desks_booking_the_last_place_at_once(db_file, db, frontdesk, admin,
         try:
             barrier.wait()
             outcomes.append(booking.book(conn, frontdesk, session_id, person_id)[0].status)
-        except Exception as e:  # noqa: BLE001 - any error fails the test below
+        except Exception as e:
             errors.append(e)
         finally:
             conn.close()
@@ -131,10 +147,13 @@ def test_two_desks_booking_the_last_place_at_once(db_file, db, frontdesk, admin,
     assert errors == []
     assert sorted(outcomes) == ["booked"] + ["waitlisted"] * 7
     assert db.execute("SELECT booked_count FROM sessions WHERE id = ?", [session_id]).fetchone()[0] == 1
-    positions = [r[0] for r in db.execute(
-        "SELECT count(*) FROM participants w JOIN participants p ON w.session_id = p.session_id"
-        " AND w.status = 'waitlisted' AND w.id <= p.id WHERE p.status = 'waitlisted' GROUP BY p.id ORDER BY p.id"
-    )]
+    positions = [
+        r[0]
+        for r in db.execute(
+            "SELECT count(*) FROM participants w JOIN participants p ON w.session_id = p.session_id"
+            " AND w.status = 'waitlisted' AND w.id <= p.id WHERE p.status = 'waitlisted' GROUP BY p.id ORDER BY p.id"
+        )
+    ]
     assert positions == list(range(1, 8))
 
 
@@ -144,13 +163,23 @@ def test_capacity_is_a_database_constraint(db, frontdesk, admin, clock_at):
     a, b = person(db, frontdesk, 1, False), person(db, frontdesk, 2, False)
     booking.book(db, frontdesk, session_id, a)
     import sqlite3
+
     with pytest.raises(sqlite3.IntegrityError):
-        db.execute("INSERT INTO participants (session_id, person_id, status, booked_at, changed_at) VALUES (?, ?, 'booked', '', '')", [session_id, b])
+        db.execute(
+            "INSERT INTO participants (session_id, person_id, status, booked_at, changed_at) VALUES (?, ?, 'booked', '', '')",
+            [session_id, b],
+        )
 
 
 def test_care_already_running_can_take_the_child_but_her_class_must_not_have_started(db, frontdesk, admin, clock_at):
-    timetable.create_schedule(db, admin, schedule_data(db, "DIGITAL", end_date="2026-11-23", start_time="10:00", end_time="12:00", capacity=5))
-    timetable.create_schedule(db, admin, schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="08:00", end_time="12:00", capacity=5))
+    timetable.create_schedule(
+        db, admin, schedule_data(db, "DIGITAL", end_date="2026-11-23", start_time="10:00", end_time="12:00", capacity=5)
+    )
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(db, "INFANCIA", end_date="2026-11-23", start_time="08:00", end_time="12:00", capacity=5),
+    )
     class_id, care_id = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY schedule_id")]
     caregiver = person(db, frontdesk, 1)
     clock_at(dt.datetime(2026, 11, 23, 9, 30))

@@ -2,15 +2,19 @@ import datetime as dt
 
 import pytest
 
-from caremgmt.scheduling import timetable
 from caremgmt.core.errors import PermissionDenied, ValidationError
+from caremgmt.scheduling import timetable
 from tests.factories import schedule_data
 
 
 def days(db, schedule_id):
-    return [r[0][:10] for r in db.execute(
-        "SELECT starts_at FROM sessions WHERE schedule_id = ? AND status = 'scheduled' ORDER BY starts_at", [schedule_id]
-    )]
+    return [
+        r[0][:10]
+        for r in db.execute(
+            "SELECT starts_at FROM sessions WHERE schedule_id = ? AND status = 'scheduled' ORDER BY starts_at",
+            [schedule_id],
+        )
+    ]
 
 
 def test_sessions_generated_on_weekdays_skipping_colombian_holidays(db, admin):
@@ -19,15 +23,32 @@ def test_sessions_generated_on_weekdays_skipping_colombian_holidays(db, admin):
     )
     # Tuesdays and Fridays of December 2026, less 8 Dec (Immaculate Conception) and 25 Dec (Christmas).
     assert days(db, schedule_id) == [
-        "2026-12-01", "2026-12-04", "2026-12-11", "2026-12-15", "2026-12-18", "2026-12-22", "2026-12-29",
+        "2026-12-01",
+        "2026-12-04",
+        "2026-12-11",
+        "2026-12-15",
+        "2026-12-18",
+        "2026-12-22",
+        "2026-12-29",
     ]
     assert made == 7
 
 
 def test_laundry_slots_are_back_to_back(db, admin):
     schedule_id, made = timetable.create_schedule(
-        db, admin, schedule_data(db, "LAVANDERIA", weekdays=[0], start_date="2026-11-23", end_date="2026-11-23",
-                                 start_time="08:00", end_time="11:00", slot_minutes=60, capacity=6),
+        db,
+        admin,
+        schedule_data(
+            db,
+            "LAVANDERIA",
+            weekdays=[0],
+            start_date="2026-11-23",
+            end_date="2026-11-23",
+            start_time="08:00",
+            end_time="11:00",
+            slot_minutes=60,
+            capacity=6,
+        ),
     )
     times = [(r[0][11:], r[1][11:]) for r in db.execute("SELECT starts_at, ends_at FROM sessions ORDER BY starts_at")]
     assert times == [("08:00", "09:00"), ("09:00", "10:00"), ("10:00", "11:00")] and made == 3
@@ -79,8 +100,9 @@ def test_a_move_that_would_double_book_a_participant_is_refused(db, admin, front
     from tests.factories import person
 
     timetable.create_schedule(db, admin, schedule_data(db, end_date="2026-11-23", capacity=5))
-    timetable.create_schedule(db, admin, schedule_data(db, "DIGITAL", end_date="2026-11-23", start_time="14:00",
-                                                        end_time="16:00", capacity=5))
+    timetable.create_schedule(
+        db, admin, schedule_data(db, "DIGITAL", end_date="2026-11-23", start_time="14:00", end_time="16:00", capacity=5)
+    )
     morning, afternoon = [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
     caregiver = person(db, frontdesk, 1)
     booking.book(db, frontdesk, morning, caregiver)

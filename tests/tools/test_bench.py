@@ -15,16 +15,40 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_small_scale_data_set_and_benchmark_produce_every_figure(tmp_path):
     path = tmp_path / "small.db"
     env = {**os.environ, "CAREMGMT_DB": str(path)}
-    made = subprocess.run([sys.executable, "-m", "caremgmt", "demo", "--scale", "small"], env=env, cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    made = subprocess.run(
+        [sys.executable, "-m", "caremgmt", "demo", "--scale", "small"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     counts = dict(pair.split("=") for pair in made.stdout.split())
     assert int(counts["persons"]) >= 2_500 and int(counts["attendance"]) >= 20_000
     assert int(counts["laundry_loads"]) > 1_000 and int(counts["cases"]) == 150 and int(counts["diplomas"]) == 12
     out = tmp_path / "bench.json"
     done = subprocess.run(
-        [sys.executable, "-m", "caremgmt", "--db", str(path), "bench", "--repeat", "10", "--seconds", "2",
-         "--writers", "3", "--out", str(out)],
-        env=env, cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "caremgmt",
+            "--db",
+            str(path),
+            "bench",
+            "--repeat",
+            "10",
+            "--seconds",
+            "2",
+            "--writers",
+            "3",
+            "--out",
+            str(out),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     results = json.loads(out.read_text())

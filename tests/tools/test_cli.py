@@ -86,11 +86,13 @@ def _programme_figures(db) -> dict:
     return {
         "blocks_without_schedules": db.execute(
             "SELECT count(*) FROM blocks b WHERE kind = 'block' AND NOT EXISTS"
-            " (SELECT 1 FROM schedules s WHERE s.block_code = b.code)").fetchone()[0],
+            " (SELECT 1 FROM schedules s WHERE s.block_code = b.code)"
+        ).fetchone()[0],
         "years_of_sessions": (int(last[:4]) - int(first[:4])),
         "no_show_rate": absent / total,
         "cared_for_attending": db.execute(
-            "SELECT count(*) FROM attendance a JOIN persons p ON p.id = a.person_id WHERE p.is_caregiver = 0").fetchone()[0],
+            "SELECT count(*) FROM attendance a JOIN persons p ON p.id = a.person_id WHERE p.is_caregiver = 0"
+        ).fetchone()[0],
         "laundry_loads": db.execute("SELECT count(*) FROM participants WHERE load_status = 'collected'").fetchone()[0],
         "overbooked": db.execute("SELECT count(*) FROM sessions WHERE booked_count > capacity").fetchone()[0],
         "care_hours": care_hours_freed(db).hours,
@@ -126,7 +128,9 @@ def test_user_add_refuses_bad_input_clearly(tmp_path):
     assert no_password.returncode != 0 and "CAREMGMT_PASSWORD" in no_password.stderr
     short = cli(path, "user", "add", "lucia", "--role", "frontdesk", password="short")
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
-    bad_block = cli(path, "user", "add", "lucia", "--role", "frontdesk", "--block", "NOWHERE", password="clave-segura-1")
+    bad_block = cli(
+        path, "user", "add", "lucia", "--role", "frontdesk", "--block", "NOWHERE", password="clave-segura-1"
+    )
     assert bad_block.returncode == 1 and "NOWHERE" in bad_block.stderr
     bad_role = cli(path, "user", "add", "lucia", "--role", "boss", password="clave-segura-1")
     assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
