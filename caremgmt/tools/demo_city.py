@@ -172,12 +172,14 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
             db.conn.executemany(
                 "INSERT INTO persons (id, doc_type, doc_number, first_names, last_names, search_name, birth_date, sex,"
                 " gender_identity, phone, locality_code, neighbourhood, stratum, ethnicity, disability, migrant_status,"
-                " education_level, care_hours_per_day, registration_channel, home_block, is_caregiver, created_at, updated_at)"
+                " education_level, care_hours_per_day, registration_channel, home_block, is_caregiver, created_at,"
+                " updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 persons,
             )
             db.conn.executemany(
-                "INSERT INTO care_links (caregiver_id, cared_id, relationship, care_need, since) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO care_links (caregiver_id, cared_id, relationship, care_need, since)"
+                " VALUES (?, ?, ?, ?, ?)",
                 links,
             )
             db.conn.executemany(
@@ -341,7 +343,8 @@ def _activity(db: Database, rng: random.Random, spec: Scale, people: dict[str, l
     for block, caregivers in people.items():
         sessions: dict[str, list] = {}
         for sid, code, starts, ends, capacity in db.execute(
-            "SELECT s.id, v.code, s.starts_at, s.ends_at, s.capacity FROM sessions s JOIN services v ON v.id = s.service_id"
+            "SELECT s.id, v.code, s.starts_at, s.ends_at, s.capacity"
+            " FROM sessions s JOIN services v ON v.id = s.service_id"
             " WHERE s.block_code = ? AND s.status = 'scheduled' AND s.starts_at < ? ORDER BY s.starts_at",
             [block, now],
         ):
@@ -468,8 +471,8 @@ def _cases(db: Database, rng: random.Random, spec: Scale, people: dict[str, list
             for _ in range(rng.choices((0, 1, 2, 3), (2, 4, 3, 1))[0]):
                 status = rng.choice(("sent", "accepted", "completed", "rejected"))
                 db.execute(
-                    "INSERT INTO referrals (case_id, person_id, target, institution_id, reason, status, sent_on, due_on,"
-                    " accepted_on, closed_on) VALUES (?, ?, 'external', ?, 'Orientación', ?, ?, ?, ?, ?)",
+                    "INSERT INTO referrals (case_id, person_id, target, institution_id, reason, status, sent_on,"
+                    " due_on, accepted_on, closed_on) VALUES (?, ?, 'external', ?, 'Orientación', ?, ?, ?, ?, ?)",
                     [
                         case_id,
                         cid,
@@ -483,7 +486,8 @@ def _cases(db: Database, rng: random.Random, spec: Scale, people: dict[str, list
                 )
         graduates = rng.sample(caregivers, min(spec.diplomas, len(caregivers)))
         db.conn.executemany(
-            "INSERT INTO outcomes (person_id, kind, achieved_on, institution, recorded_at) VALUES (?, 'secondary_diploma', ?, ?, ?)",
+            "INSERT INTO outcomes (person_id, kind, achieved_on, institution, recorded_at)"
+            " VALUES (?, 'secondary_diploma', ?, ?, ?)",
             [
                 (
                     cid,

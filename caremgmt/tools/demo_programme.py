@@ -74,7 +74,8 @@ def ensure_schedules(db: Database, actor: User, today: dt.date) -> None:
 def _sessions(db: Database, block: str, code: str) -> list[dict]:
     return list(
         db.query(
-            "SELECT s.id, s.starts_at, s.ends_at, s.capacity - s.booked_count AS free FROM sessions s JOIN services v ON v.id = s.service_id"
+            "SELECT s.id, s.starts_at, s.ends_at, s.capacity - s.booked_count AS free"
+            " FROM sessions s JOIN services v ON v.id = s.service_id"
             " WHERE s.block_code = ? AND v.code = ? AND s.status = 'scheduled' ORDER BY s.starts_at",
             [block, code],
         )

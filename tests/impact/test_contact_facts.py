@@ -84,7 +84,8 @@ def oracle(db, f: metrics.Filters) -> dict:
     ).fetchone()
     booked, capacity, waiting = db.execute(
         "SELECT sum(s.booked_count), sum(s.capacity), sum((SELECT count(*) FROM participants w"
-        " WHERE w.session_id = s.id AND w.status = 'waitlisted')) FROM sessions s JOIN services v ON v.id = s.service_id"
+        " WHERE w.session_id = s.id AND w.status = 'waitlisted'))"
+        " FROM sessions s JOIN services v ON v.id = s.service_id"
         f" AND v.kind = 'activity' JOIN blocks b ON b.code = s.block_code WHERE s.status = 'scheduled' AND {place}",
         params,
     ).fetchone()
@@ -256,7 +257,7 @@ def test_a_write_marks_its_day_stale_in_the_same_transaction(city):
 def test_bulk_load_refuses_overlapping_bookings_and_restores_the_rule(city):
     from caremgmt.tools import demo_city
 
-    person, session, other = city.execute(
+    person, _session, other = city.execute(
         "SELECT p.person_id, p.session_id, o.id FROM participants p JOIN sessions s ON s.id = p.session_id"
         " JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
         " JOIN sessions o ON o.block_code <> s.block_code AND o.starts_at = s.starts_at AND o.status = 'scheduled'"

@@ -166,7 +166,8 @@ def test_capacity_is_a_database_constraint(db, frontdesk, admin, clock_at):
 
     with pytest.raises(sqlite3.IntegrityError):
         db.execute(
-            "INSERT INTO participants (session_id, person_id, status, booked_at, changed_at) VALUES (?, ?, 'booked', '', '')",
+            "INSERT INTO participants (session_id, person_id, status, booked_at, changed_at)"
+            " VALUES (?, ?, 'booked', '', '')",
             [session_id, b],
         )
 

@@ -35,7 +35,7 @@ def test_sessions_generated_on_weekdays_skipping_colombian_holidays(db, admin):
 
 
 def test_laundry_slots_are_back_to_back(db, admin):
-    schedule_id, made = timetable.create_schedule(
+    _schedule_id, made = timetable.create_schedule(
         db,
         admin,
         schedule_data(
