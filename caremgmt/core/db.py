@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from caremgmt.core.migrations import migrations
+from caremgmt.core import config
+from caremgmt.core.migrations import dump_schema, migrations
 
-DEFAULT_DB_PATH = "data/caremgmt.db"
 BUSY_TIMEOUT_MS = 10_000
 
 _migrated: set[str] = set()
@@ -25,8 +25,8 @@ _migrate_lock = threading.Lock()
 
 
 def db_path() -> str:
-    """Database path: $CAREMGMT_DB, or data/caremgmt.db."""
-    return os.environ.get("CAREMGMT_DB") or DEFAULT_DB_PATH
+    """Database path: $CAREMGMT_DB, or data/caremgmt.db (see caremgmt.core.config)."""
+    return config.current().db_path
 
 
 def connect(path: str | None = None) -> Database:
@@ -61,6 +61,41 @@ def _migrate_once(db: Database, path: str) -> None:
             migrations.apply(db)
         if key:
             _migrated.add(key)
+
+
+def fresh_schema() -> str:
+    """The schema a new database gets (the text of caremgmt/core/schema.sql)."""
+    db = connect(":memory:")
+    try:
+        return dump_schema(db)
+    finally:
+        db.close()
+
+
+# The rules whose refusals the code turns into messages, by the names the
+# schema gives them (migrations/0007_named_constraints.py).
+CONSTRAINTS = frozenset(
+    {
+        "sessions_within_capacity",  # CHECK (booked_count BETWEEN 0 AND capacity): the session is full
+        "participants_no_overlap",  # triggers: the person is booked elsewhere at that time
+        "persons_document",  # unique index + triggers: the document is already registered
+        "outcomes_one_diploma",  # unique index + triggers: that diploma is already recorded
+    }
+)
+
+
+def violated(error: BaseException, name: str) -> bool:
+    """Whether ``error`` is the database refusing a write because of the rule ``name``.
+
+    A named CHECK fails as "CHECK constraint failed: <name>"; a trigger that
+    stands for a rule raises "<name>: <explanation>". ``name`` must be one of
+    CONSTRAINTS, so a misspelt name fails loudly instead of never matching."""
+    if name not in CONSTRAINTS:
+        raise ValueError(f"no constraint named {name!r}")
+    if not isinstance(error, sqlite3.IntegrityError):
+        return False
+    message = str(error)
+    return message == f"CHECK constraint failed: {name}" or message.startswith(f"{name}: ")
 
 
 BEGIN_ATTEMPTS = 3

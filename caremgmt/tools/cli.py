@@ -1,28 +1,41 @@
-"""Command line: ``python -m caremgmt init | demo | export | bench | user add``."""
+"""Command line: ``python -m caremgmt init | demo | export | bench | user add | schema``.
+
+``--db PATH`` goes before the command or after it (``python -m caremgmt bench
+--db city.db``); without it, $CAREMGMT_DB or data/caremgmt.db (caremgmt.core.config)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import getpass
-import os
 import sys
 import time
 
-from caremgmt.core import actor, auth
-from caremgmt.core.db import db_path
+from caremgmt.core import actor, auth, config
+from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
+from caremgmt.core.migrations import SCHEMA_FILE
 from caremgmt.impact import exports
 from caremgmt.setup import initialize
 from caremgmt.tools import bench, demo, demo_city
 
+DB_HELP = "database path (default: $CAREMGMT_DB or data/caremgmt.db)"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m caremgmt", description="caremgmt administration")
-    parser.add_argument("--db", help="database path (default: $CAREMGMT_DB or data/caremgmt.db)")
+    parser.add_argument("--db", help=DB_HELP)
+    # Every command takes --db after it too. SUPPRESS: a command that is not
+    # given --db leaves the value given before the command (or None) alone.
+    with_db = argparse.ArgumentParser(add_help=False)
+    with_db.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init", help="create or migrate the database and load seed_data/")
-    demo_cmd = commands.add_parser("demo", help="add synthetic caregivers and the people they care for")
+
+    def command(name: str, parent=commands, **kwargs) -> argparse.ArgumentParser:
+        return parent.add_parser(name, parents=[with_db], **kwargs)
+
+    command("init", help="create or migrate the database and load seed_data/")
+    demo_cmd = command("demo", help="add synthetic caregivers and the people they care for")
     demo_cmd.add_argument("--persons", type=int, default=200, help="about how many persons to add (default 200)")
     demo_cmd.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     demo_cmd.add_argument(
@@ -30,7 +43,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=("small", "city"),
         help="bulk data set instead: small (a few thousand persons) or city (Bogotá's size)",
     )
-    export_cmd = commands.add_parser("export", help="write a de-identified CSV and its data dictionary")
+    export_cmd = command("export", help="write a de-identified CSV and its data dictionary")
     export_cmd.add_argument("kind", choices=exports.KINDS)
     export_cmd.add_argument("--out", required=True, help="CSV file to write (its dictionary goes beside it)")
     export_cmd.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD (default: all)")
@@ -42,20 +55,25 @@ def _parser() -> argparse.ArgumentParser:
         default="comma",
         help="semicolon suits Spanish-locale spreadsheets (default comma)",
     )
-    bench_cmd = commands.add_parser(
-        "bench", help="measure speed on a (city-scale) database; prints a table, writes JSON"
-    )
+    bench_cmd = command("bench", help="measure speed on a (city-scale) database; prints a table, writes JSON")
     bench_cmd.add_argument("--out", default="bench-results.json", help="JSON file (default bench-results.json)")
     bench_cmd.add_argument("--repeat", type=int, default=200, help="repetitions per measure (default 200)")
     bench_cmd.add_argument("--writers", type=int, default=20, help="concurrent writer processes (default 20)")
     bench_cmd.add_argument("--seconds", type=int, default=60, help="length of the concurrency run (default 60)")
-    user_cmd = commands.add_parser("user", help="manage accounts")
+    user_cmd = command("user", help="manage accounts")
     user_sub = user_cmd.add_subparsers(dest="user_command", required=True)
-    add = user_sub.add_parser("add", help="add an account; password from a prompt or $CAREMGMT_PASSWORD")
+    add = command("add", user_sub, help="add an account; password from a prompt or $CAREMGMT_PASSWORD")
     add.add_argument("username")
     add.add_argument("--role", required=True, choices=actor.ROLES)
     add.add_argument("--block", help="home block code")
     add.add_argument("--language", default="es", choices=("es", "en"))
+    schema_cmd = command(
+        "schema",
+        help="print the schema a fresh database gets (caremgmt/core/schema.sql); never opens --db",
+    )
+    what = schema_cmd.add_mutually_exclusive_group()
+    what.add_argument("--write", action="store_true", help=f"write it to {SCHEMA_FILE.name} (after a new migration)")
+    what.add_argument("--check", action="store_true", help=f"exit 1 if {SCHEMA_FILE.name} differs from it")
     return parser
 
 
@@ -67,7 +85,7 @@ def _date(value: str) -> dt.date:
 
 
 def _read_password() -> str:
-    password = os.environ.get("CAREMGMT_PASSWORD")
+    password = config.current().password
     if password:
         return password
     if not sys.stdin.isatty():
@@ -78,8 +96,25 @@ def _read_password() -> str:
     return first
 
 
+def _schema(args: argparse.Namespace) -> int:
+    schema = fresh_schema()
+    if args.write:
+        SCHEMA_FILE.write_text(schema, encoding="utf-8")
+        print(f"wrote {SCHEMA_FILE}")
+    elif args.check:
+        if not SCHEMA_FILE.exists() or SCHEMA_FILE.read_text(encoding="utf-8") != schema:
+            print(f"error: {SCHEMA_FILE} is out of date: run python -m caremgmt schema --write", file=sys.stderr)
+            return 1
+        print(f"{SCHEMA_FILE} is up to date")
+    else:
+        sys.stdout.write(schema)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "schema":
+        return _schema(args)
     path = args.db or db_path()
     db = initialize(path)
     try:

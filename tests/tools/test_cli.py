@@ -134,3 +134,58 @@ def test_user_add_refuses_bad_input_clearly(tmp_path):
     assert bad_block.returncode == 1 and "NOWHERE" in bad_block.stderr
     bad_role = cli(path, "user", "add", "lucia", "--role", "boss", password="clave-segura-1")
     assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr
+
+
+def test_db_goes_before_or_after_any_command():
+    from caremgmt.tools.cli import _parser
+
+    parse = _parser().parse_args
+    after = parse(["bench", "--db", "city.db", "--out", "results.json"])
+    assert (after.command, after.db, after.out) == ("bench", "city.db", "results.json")
+    before = parse(["--db", "city.db", "bench"])
+    assert (before.db, before.out) == ("city.db", "bench-results.json")
+    assert parse(["--db", "a.db", "bench", "--db", "b.db"]).db == "b.db"
+    assert parse(["bench"]).db is None
+    for argv in (
+        ["init", "--db", "x.db"],
+        ["demo", "--db", "x.db"],
+        ["export", "metrics", "--out", "m.csv", "--db", "x.db"],
+        ["user", "add", "lucia", "--role", "admin", "--db", "x.db"],
+        ["user", "--db", "x.db", "add", "lucia", "--role", "admin"],
+        ["schema", "--db", "x.db"],
+    ):
+        assert parse(argv).db == "x.db", argv
+
+
+def test_init_with_db_after_the_command_uses_that_database(tmp_path):
+    elsewhere, chosen = tmp_path / "env.db", tmp_path / "chosen" / "care.db"
+    result = cli(elsewhere, "init", "--db", str(chosen))
+    assert result.returncode == 0, result.stderr
+    assert f"database ready: {chosen}" in result.stdout
+    assert chosen.exists() and not elsewhere.exists()
+
+
+def test_schema_command_prints_checks_and_never_opens_the_database(tmp_path):
+    from caremgmt.core.migrations import SCHEMA_FILE
+
+    path = tmp_path / "never.db"
+    printed = cli(path, "schema")
+    assert printed.returncode == 0 and printed.stdout == SCHEMA_FILE.read_text(encoding="utf-8")
+    checked = cli(path, "schema", "--check")
+    assert checked.returncode == 0, checked.stderr
+    assert not path.exists()
+
+
+def test_configuration_comes_from_the_environment_and_the_readme_lists_it():
+    from pathlib import Path
+
+    from caremgmt.core import config
+
+    assert config.Config.from_env({}) == config.Config("data/caremgmt.db", None, None)
+    assert config.Config.from_env({"CAREMGMT_DB": "", "CAREMGMT_PASSWORD": ""}).db_path == "data/caremgmt.db"
+    settings = config.Config.from_env({"CAREMGMT_DB": "x.db", "CAREMGMT_EXPORT_SECRET": "s", "OTHER": "1"})
+    assert (settings.db_path, settings.password, settings.export_secret) == ("x.db", None, "s")
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+    assert listed == list(config.variables())

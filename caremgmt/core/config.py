@@ -1,0 +1,41 @@
+"""Configuration, in one place: read from the environment each time it is asked
+for, so a test or a command that sets a variable is seen at once.
+
+To add a setting: a field on Config with its default, and ``env`` (the
+variable's name) and ``doc`` (one line for the README's Configuration table)
+in its metadata. An empty variable counts as unset.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+
+
+def _var(env: str, doc: str, default: str | None = None):
+    return field(default=default, metadata={"env": env, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Config:
+    db_path: str = _var("CAREMGMT_DB", "path of the SQLite database", "data/caremgmt.db")
+    password: str | None = _var("CAREMGMT_PASSWORD", "password for `user add` (otherwise prompted)")
+    export_secret: str | None = _var(
+        "CAREMGMT_EXPORT_SECRET", "key of the export pseudonyms (keep it secret, keep it stable)"
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
+        environ = os.environ if environ is None else environ
+        return cls(**{f.name: environ[f.metadata["env"]] for f in fields(cls) if environ.get(f.metadata["env"])})
+
+
+def current() -> Config:
+    """The configuration as the environment says now."""
+    return Config.from_env()
+
+
+def variables() -> dict[str, str]:
+    """Each environment variable and what it sets (the README's Configuration table lists them)."""
+    return {f.metadata["env"]: f.metadata["doc"] for f in fields(Config)}
