@@ -81,6 +81,8 @@ def test_spanish_is_default_and_english_available():
     assert t("error.required") == "Este campo es obligatorio."
     assert t("error.required", "en") == "This field is required."
     assert t("common.age", "es", age=3) == "3 años"
+    assert t("common.age", "es", age=1) == "1 año"
+    assert t("common.age", "en", age=1) == "1 year old"
 
 
 def test_pages_hold_no_literal_user_text():
