@@ -15,14 +15,31 @@ from sqlite_utils import Database
 
 from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
-from caremgmt.core.auth import allowed, require
+from caremgmt.core.auth import allowed, require, roles_with
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import CareError, NotFound, PermissionDenied, ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.core.text import full_name_sql
 
 DOMAINS = ("education", "income_work", "health", "safety_violence", "legal", "emotional_wellbeing", "care_load")
 PRIORITIES = ("low", "medium", "high")
 NOTE_MAX_LENGTH = 5000
+
+
+# A case's referrals (caremgmt.casework.referrals moves them on) are open while
+# sent or accepted, and overdue when still open after their due date: the
+# rule the caseload, the case page and the referrals export share. It lives
+# here, below referrals, so that the caseload can use it too.
+OPEN_REFERRAL = ("sent", "accepted")
+
+
+def referral_open_sql(alias: str) -> str:
+    return f"{alias}.status IN ({', '.join(repr(s) for s in OPEN_REFERRAL)})"
+
+
+def referral_overdue_sql(alias: str, today: str) -> str:
+    """SQL: referral ``alias`` is overdue on ``today`` (an SQL expression: a parameter)."""
+    return f"{referral_open_sql(alias)} AND {alias}.due_on < {today}"
 
 
 class CaseRefused(CareError):
@@ -43,10 +60,13 @@ def require_open_case(db: Database, case_id: int) -> dict:
     return case
 
 
+# Who can work a case (be its worker, own its tasks): active users whose role may write cases.
+WORKER_ROLES = roles_with("case.write")
+_IS_WORKER = f"active = 1 AND role IN ({', '.join('?' * len(WORKER_ROLES))})"
+
+
 def _worker_ok(db: Database, user_id: int | None) -> bool:
-    return user_id is None or bool(
-        db["users"].count_where("id = ? AND active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')", [user_id])
-    )
+    return user_id is None or bool(db["users"].count_where(f"id = ? AND {_IS_WORKER}", [user_id, *WORKER_ROLES]))
 
 
 def open_case(
@@ -171,7 +191,8 @@ def assessments(db: Database, actor: User, case_id: int) -> list[dict]:
     require(actor, "case.read")
     out: dict[int, dict] = {}
     for row in db.query(
-        "SELECT a.id, a.assessed_on, s.domain, s.score FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id"
+        "SELECT a.id, a.assessed_on, s.domain, s.score"
+        " FROM assessments a JOIN assessment_scores s ON s.assessment_id = a.id"
         " WHERE a.case_id = ? ORDER BY a.assessed_on, a.id",
         [case_id],
     ):
@@ -294,7 +315,8 @@ def notes(db: Database, actor: User, case_id: int) -> list[dict]:
     case = _case(db, case_id)
     rows = list(
         db.query(
-            "SELECT n.*, u.username AS author FROM case_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.case_id = ? ORDER BY n.id DESC",
+            "SELECT n.*, u.username AS author FROM case_notes n LEFT JOIN users u ON u.id = n.author_id"
+            " WHERE n.case_id = ? ORDER BY n.id DESC",
             [case_id],
         )
     )
@@ -385,7 +407,7 @@ def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dic
     params["today"] = clock.today().isoformat()
     open_cases = list(
         db.query(
-            "SELECT c.id, c.person_id, c.priority, c.opened_at, p.first_names || ' ' || p.last_names AS full_name,"
+            f"SELECT c.id, c.person_id, c.priority, c.opened_at, {full_name_sql('p')} AS full_name,"
             " u.username AS case_worker FROM cases c JOIN persons p ON p.id = c.person_id"
             f" LEFT JOIN users u ON u.id = c.case_worker_id WHERE c.status = 'open' AND {scope}"
             " ORDER BY CASE c.priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, c.opened_at",
@@ -395,19 +417,21 @@ def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dic
     open_tasks = list(
         db.query(
             "SELECT t.id, t.description, t.due_on, t.due_on < :today AS overdue, c.person_id, u.username AS owner,"
-            " p.first_names || ' ' || p.last_names AS full_name FROM tasks t JOIN cases c ON c.id = t.case_id"
-            f" JOIN persons p ON p.id = c.person_id JOIN users u ON u.id = t.owner_id WHERE t.status = 'open' AND {task_scope}"
+            f" {full_name_sql('p')} AS full_name FROM tasks t JOIN cases c ON c.id = t.case_id"
+            " JOIN persons p ON p.id = c.person_id JOIN users u ON u.id = t.owner_id"
+            f" WHERE t.status = 'open' AND {task_scope}"
             " ORDER BY t.due_on",
             params,
         )
     )
     waiting = list(
         db.query(
-            "SELECT r.id, r.status, r.sent_on, r.due_on, r.due_on < :today AS overdue, r.person_id,"
-            " coalesce(i.name, v.name_es) AS target, p.first_names || ' ' || p.last_names AS full_name"
+            f"SELECT r.id, r.status, r.sent_on, r.due_on, {referral_overdue_sql('r', ':today')} AS overdue,"
+            " r.person_id,"
+            f" coalesce(i.name, v.name_es) AS target, {full_name_sql('p')} AS full_name"
             " FROM referrals r JOIN cases c ON c.id = r.case_id JOIN persons p ON p.id = r.person_id"
             " LEFT JOIN institutions i ON i.id = r.institution_id LEFT JOIN services v ON v.id = r.service_id"
-            f" WHERE r.status IN ('sent', 'accepted') AND {scope} ORDER BY r.due_on",
+            f" WHERE {referral_open_sql('r')} AND {scope} ORDER BY r.due_on",
             params,
         )
     )
@@ -417,8 +441,5 @@ def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dic
 def case_workers(db: Database, actor: User) -> list[dict]:
     require(actor, "case.read")
     return list(
-        db.query(
-            "SELECT id, username, role, block_code FROM users WHERE active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')"
-            " ORDER BY username"
-        )
+        db.query(f"SELECT id, username, role, block_code FROM users WHERE {_IS_WORKER} ORDER BY username", WORKER_ROLES)
     )

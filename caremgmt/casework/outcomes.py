@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.core.db import write_transaction
+from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import CareError, NotFound, ValidationError
 from caremgmt.core.i18n import Message
 from caremgmt.registry.validation import Checker, age_on
@@ -161,7 +161,7 @@ def _record(db: Database, actor: User, person_id: int, data: dict, enrolment_id:
         with db.atomic():
             outcome_id = db["outcomes"].insert(row).last_pk
     except sqlite3.IntegrityError as e:
-        if "outcomes" in str(e) or "UNIQUE" in str(e):
+        if violated(e, "outcomes_one_diploma"):
             raise OutcomeRefused(
                 Message("error.second_diploma", {"kind": Message(f"outcome.{clean['kind']}")})
             ) from None

@@ -9,7 +9,7 @@ import datetime as dt
 
 from sqlite_utils import Database
 
-from caremgmt.casework.cases import CaseRefused, require_open_case
+from caremgmt.casework.cases import CaseRefused, referral_overdue_sql, require_open_case
 from caremgmt.casework.outcomes import PROGRAMMES, apply_in_transaction
 from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
@@ -105,7 +105,7 @@ def set_status(db: Database, actor: User, referral_id: int, status: str) -> None
         row = db.execute("SELECT case_id, person_id, status FROM referrals WHERE id = ?", [referral_id]).fetchone()
         if not row:
             raise NotFound("referral")
-        case_id, person_id, current = row
+        _case_id, person_id, current = row
         if status not in TRANSITIONS[current]:
             raise CaseRefused(Message("error.referral_transition"))
         today = clock.today().isoformat()
@@ -124,7 +124,7 @@ def case_referrals(db: Database, actor: User, case_id: int) -> list[dict]:
     require(actor, "case.read")
     return list(
         db.query(
-            "SELECT r.*, r.status IN ('sent', 'accepted') AND r.due_on < ? AS overdue,"
+            f"SELECT r.*, {referral_overdue_sql('r', '?')} AS overdue,"
             " i.name AS institution, v.name_es, v.name_en, e.programme"
             " FROM referrals r LEFT JOIN institutions i ON i.id = r.institution_id"
             " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"

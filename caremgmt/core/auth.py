@@ -52,6 +52,11 @@ def allowed(user: User | None, permission: str) -> bool:
     return user is not None and user.role in PERMISSIONS[permission]
 
 
+def roles_with(permission: str) -> tuple[str, ...]:
+    """The roles holding ``permission``, in ROLES order."""
+    return tuple(role for role in ROLES if role in PERMISSIONS[permission])
+
+
 def require(user: User | None, permission: str) -> None:
     if not allowed(user, permission):
         raise PermissionDenied(permission)

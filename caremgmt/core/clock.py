@@ -6,7 +6,29 @@ BOGOTA = dt.timezone(dt.timedelta(hours=-5), "America/Bogota")
 
 
 # SQLite modifier turning a stored UTC stamp into Bogotá wall-clock time (no DST).
-SQL_TO_LOCAL = "'-5 hours'"
+SQL_TO_LOCAL = f"'{BOGOTA.utcoffset(None) // dt.timedelta(hours=1):+d} hours'"
+
+
+def sql_local(column: str, fmt: str = "%Y-%m-%dT%H:%M") -> str:
+    """SQL giving a stored UTC stamp (``column``) as Bogotá wall-clock text in ``fmt``."""
+    return f"strftime('{fmt}', {column}, {SQL_TO_LOCAL})"
+
+
+def day_bounds(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """Local days start..end (inclusive) as a half-open range [from, to) that
+    bounds ISO dates and the local 'YYYY-MM-DDTHH:MM' stamps sessions are stored in."""
+    return start.isoformat(), (end + dt.timedelta(days=1)).isoformat()
+
+
+def utc_day_bounds(start: dt.date, end: dt.date) -> tuple[str, str]:
+    """Bogotá days start..end (inclusive) as a half-open range [from, to) of the
+    stored UTC stamps (``now_iso``): a local day runs from 05:00 UTC to 05:00 UTC
+    the next day."""
+
+    def utc(day: dt.date) -> str:
+        return dt.datetime.combine(day, dt.time(), BOGOTA).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+
+    return utc(start), utc(end + dt.timedelta(days=1))
 
 
 def session_hours(starts_at: str, ends_at: str) -> float:

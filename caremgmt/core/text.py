@@ -1,4 +1,4 @@
-"""Text folding shared by search and duplicate detection."""
+"""Text folding shared by search and duplicate detection, and how a full name is written."""
 
 import re
 import unicodedata
@@ -15,3 +15,8 @@ def fold(text: str) -> str:
 
 def full_name(first_names: str, last_names: str) -> str:
     return f"{first_names} {last_names}".strip()
+
+
+def full_name_sql(alias: str) -> str:
+    """``full_name`` in SQL, for the persons row ``alias`` (names are stored trimmed)."""
+    return f"{alias}.first_names || ' ' || {alias}.last_names"

@@ -25,8 +25,10 @@ from dataclasses import dataclass
 import numpy as np
 from sqlite_utils import Database
 
+from caremgmt.core import clock
 from caremgmt.core.db import write_transaction
 from caremgmt.registry import vocab
+from caremgmt.registry.validation import age_sql
 from caremgmt.scheduling import carehours
 from caremgmt.scheduling.catalogue import CATEGORIES
 
@@ -79,11 +81,9 @@ BAND_LABELS = tuple(label for _, _, label in AGE_BANDS)
 def age_band_sql(birth: str, on: str) -> str:
     """Age band of someone born ``birth`` on the date ``on`` (SQL expressions):
     the one definition the facts, the breakdowns and the exports share (the
-    contacts export applies AGE_BANDS column-wise; a test holds it to this SQL)."""
-    age = (
-        f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
-        f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))"
-    )
+    contacts export applies AGE_BANDS column-wise; a test holds it to this SQL).
+    The age itself is the registry's rule (caremgmt.registry.validation.age_on)."""
+    age = age_sql(birth, on)
     return (
         "CASE " + " ".join(f"WHEN {age} BETWEEN {lo} AND {hi} THEN '{label}'" for lo, hi, label in AGE_BANDS) + " END"
     )
@@ -174,7 +174,8 @@ def refresh(db: Database, start: dt.date | None = None, end: dt.date | None = No
 
 def _day_blobs(db: Database, day: str) -> tuple[bytes, bytes, str]:
     date = dt.date.fromisoformat(day)
-    bounds = {"start_day": day, "next_day": (date + dt.timedelta(days=1)).isoformat()}
+    start_day, next_day = clock.day_bounds(date, date)
+    bounds = {"start_day": start_day, "next_day": next_day}
     return _day_contacts(db, date, bounds).tobytes(), _day_sessions(db, bounds).tobytes(), day
 
 
@@ -235,7 +236,8 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
             if db.execute(f"SELECT 1 FROM contact_days WHERE {stale} LIMIT 1", params).fetchone():
                 continue
             rows = db.execute(
-                "SELECT day, facts, sessions FROM contact_days WHERE day BETWEEN ? AND ? AND facts IS NOT NULL ORDER BY day",
+                "SELECT day, facts, sessions FROM contact_days"
+                " WHERE day BETWEEN ? AND ? AND facts IS NOT NULL ORDER BY day",
                 [start.isoformat(), end.isoformat()],
             ).fetchall()
             blocks = _block_index(db)

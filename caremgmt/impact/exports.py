@@ -29,8 +29,6 @@ import hmac
 import io
 import itertools
 import json
-import os
-import secrets
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -39,7 +37,8 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.casework.cases import referral_overdue_sql
+from caremgmt.core import audit, clock, settings
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
@@ -47,6 +46,8 @@ from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message, t
 from caremgmt.impact import metrics
 from caremgmt.impact.contact_facts import AGE_BANDS
+from caremgmt.registry.validation import age_from_parts, age_parts_sql
+from caremgmt.scheduling.attendance import STATUSES
 
 KINDS = ("persons", "contacts", "laundry", "outcomes", "referrals", "metrics")
 SEPARATORS = {"comma": ",", "semicolon": ";"}
@@ -73,15 +74,7 @@ def safe_cell(value: object) -> object:
 
 
 def _secret(db: Database) -> bytes:
-    from_env = os.environ.get("CAREMGMT_EXPORT_SECRET")
-    if from_env:
-        return from_env.encode()
-    row = db.execute("SELECT value FROM settings WHERE key = 'export_secret'").fetchone()
-    if row:
-        return row[0].encode()
-    with write_transaction(db):
-        db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES ('export_secret', ?)", [secrets.token_hex(32)])
-    return db.execute("SELECT value FROM settings WHERE key = 'export_secret'").fetchone()[0].encode()
+    return settings.export_secret(db)
 
 
 def pseudonym(secret: bytes | hmac.HMAC, person_id: int) -> str:
@@ -166,7 +159,8 @@ def _where(f: metrics.Filters, date_column: str, block_column: str | None, perso
     where = [f"{date_column} >= :start", f"{date_column} < :end_excl"]
     if person:
         where.append(RESEARCH_CONSENT.format(p=person))
-    params = {"start": f.start.isoformat(), "end_excl": (f.end + dt.timedelta(days=1)).isoformat()}
+    start, end_excl = clock.day_bounds(f.start, f.end)
+    params = {"start": start, "end_excl": end_excl}
     if f.block_code and block_column:
         where.append(f"{block_column} = :block")
         params["block"] = f.block_code
@@ -210,8 +204,8 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
     for key, n in exact.items():
         coarse[_coarse(key)] += n
     for row in db.execute(
-        f"SELECT p.id, p.is_caregiver, {metrics.LOCAL_MONTH.format(column='p.created_at')}, {qi}, p.gender_identity, p.stratum,"
-        " p.education_level, p.care_hours_per_day, p.registration_channel, p.home_block,"
+        f"SELECT p.id, p.is_caregiver, {clock.sql_local('p.created_at', '%Y-%m')}, {qi},"
+        " p.gender_identity, p.stratum, p.education_level, p.care_hours_per_day, p.registration_channel, p.home_block,"
         " (SELECT count(*) FROM care_links l WHERE l.caregiver_id = p.id),"
         " (SELECT count(*) FROM care_links l WHERE l.cared_id = p.id)"
         f" FROM persons p WHERE {where} ORDER BY p.id",
@@ -261,7 +255,7 @@ def _int_table(db: Database, table_name: str, sql: str, params: dict | None = No
     return table
 
 
-_ATTENDANCE_STATUSES = ("present", "excused", "absent")
+_STATUS_WALK_IN = 2 * len(STATUSES)  # distinct (status, walk_in) codes: status * 2 + walk_in
 
 
 def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -> Iterator[tuple[str, int]]:
@@ -278,10 +272,9 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     person = _int_table(
         db,
         "persons",
-        "SELECT id, CAST(substr(birth_date, 1, 4) AS INTEGER), CAST(substr(birth_date, 6, 2)"
-        " || substr(birth_date, 9, 2) AS INTEGER), is_caregiver FROM persons",
+        f"SELECT id, {age_parts_sql('birth_date')}, is_caregiver FROM persons",
         width=3,
-    )
+    )  # birth year, birth month-day (MMDD), is_caregiver
     pids = np.empty(len(person), dtype=object)
     keyed = hmac.new(secret, digestmod=hashlib.sha256)
     for (pid,) in db.execute(RESEARCH_CONSENTING):
@@ -290,9 +283,7 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     session = _int_table(
         db,
         "sessions",
-        "SELECT s.id, CAST(substr(s.starts_at, 1, 4) AS INTEGER), CAST(substr(s.starts_at, 6, 2)"
-        " || substr(s.starts_at, 9, 2) AS INTEGER), 1 FROM sessions s"
-        f" WHERE {where}",
+        f"SELECT s.id, {age_parts_sql('s.starts_at')}, 1 FROM sessions s WHERE {where}",
         params,
         width=3,
     )  # year, month-day (MMDD), in scope
@@ -309,13 +300,14 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
         texts[sid] = day + delimiter + shared[key]
     bands = [label for _, _, label in AGE_BANDS] + [""]
     edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]] + [AGE_BANDS[-1][1] + 1])
-    status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(_ATTENDANCE_STATUSES)) + " END"
+    status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(STATUSES)) + " END"
     outer = db.conn.in_transaction
     db.execute("CREATE TEMP TABLE IF NOT EXISTS export_people (id INTEGER PRIMARY KEY)")
     db.execute("CREATE TEMP TABLE IF NOT EXISTS export_sessions (id INTEGER PRIMARY KEY)")
     try:
         db.conn.executemany(
-            "INSERT INTO temp.export_people VALUES (?)", ((int(i),) for i in np.flatnonzero(pids != None))
+            "INSERT INTO temp.export_people VALUES (?)",
+            ((int(i),) for i in np.flatnonzero(pids != None)),  # noqa: E711 - element-wise on an object array
         )
         db.conn.executemany(
             "INSERT INTO temp.export_sessions VALUES (?)", ((int(i),) for i in np.flatnonzero(session[:, 2]))
@@ -328,11 +320,12 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
         while batch := cursor.fetchmany(BATCH):
             rows = np.array(batch, dtype=np.float64)
             who, at = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
-            age = session[at, 0] - person[who, 0] - (session[at, 1] < person[who, 1])
+            age = age_from_parts(person[who, 0], person[who, 1], session[at, 0], session[at, 1])
             band = np.where(age < 0, len(bands) - 1, np.searchsorted(edges, age, side="right"))
             quantities, quantity = np.unique(rows[:, 3], return_inverse=True)
             # The last five columns take few distinct values: encode each combination once.
-            key = ((quantity.ravel() * 6 + rows[:, 2].astype(np.int64)) * len(bands) + band) * 2 + person[who, 2]
+            status_walk_in = rows[:, 2].astype(np.int64)
+            key = ((quantity.ravel() * _STATUS_WALK_IN + status_walk_in) * len(bands) + band) * 2 + person[who, 2]
             distinct, index = np.unique(key, return_inverse=True)
             tails = np.array([_contact_tail(k, quantities, bands, encoded) for k in distinct.tolist()], dtype=object)
             pieces = np.empty(3 * len(who), dtype=object)  # one join, no string per row in between
@@ -347,14 +340,12 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
 
 def _contact_tail(key: int, quantities: np.ndarray, bands: list[str], encoded: Callable[[tuple], str]) -> str:
     """The encoded last five columns of a contact from its key:
-    ((quantity index * 6 + status * 2 + walk_in) * len(bands) + band) * 2 + is_caregiver."""
+    ((quantity index * _STATUS_WALK_IN + status * 2 + walk_in) * len(bands) + band) * 2 + is_caregiver."""
     rest, caregiver = divmod(key, 2)
     rest, band = divmod(rest, len(bands))
-    quantity, status_walk_in = divmod(rest, 6)
+    quantity, status_walk_in = divmod(rest, _STATUS_WALK_IN)
     status, walk_in = divmod(status_walk_in, 2)
-    return (
-        encoded((_ATTENDANCE_STATUSES[status], float(quantities[quantity]), walk_in, bands[band], caregiver)) + "\r\n"
-    )
+    return encoded((STATUSES[status], float(quantities[quantity]), walk_in, bands[band], caregiver)) + "\r\n"
 
 
 def _encode(rows: Iterable[tuple], delimiter: str) -> str:
@@ -367,7 +358,8 @@ def _laundry(db: Database, f: metrics.Filters) -> Iterator[tuple]:
     where, params = _where(f, "s.starts_at", "s.block_code", "pa.person_id")
     yield from db.execute(
         "SELECT pa.person_id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, pa.load_status"
-        " FROM participants pa JOIN sessions s ON s.id = pa.session_id JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
+        " FROM participants pa JOIN sessions s ON s.id = pa.session_id"
+        " JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
         f" JOIN blocks b ON b.code = s.block_code WHERE pa.status = 'booked' AND {where} ORDER BY pa.id",
         params,
     )
@@ -389,7 +381,7 @@ def _referrals(db: Database, f: metrics.Filters) -> Iterator[tuple]:
         "SELECT r.person_id, r.target, i.code, i.sector, v.code, e.programme, r.status, substr(r.sent_on, 1, 7),"
         " CAST(julianday(r.accepted_on) - julianday(r.sent_on) AS INTEGER),"
         " CAST(julianday(r.closed_on) - julianday(r.sent_on) AS INTEGER),"
-        " r.status IN ('sent', 'accepted') AND r.due_on < :today, c.priority"
+        f" {referral_overdue_sql('r', ':today')}, c.priority"
         " FROM referrals r JOIN cases c ON c.id = r.case_id LEFT JOIN institutions i ON i.id = r.institution_id"
         " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"
         f" WHERE {where} ORDER BY r.id",

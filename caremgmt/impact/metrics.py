@@ -78,15 +78,13 @@ def validate(db: Database, filters: Filters) -> Filters:
 
 
 def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
-    """Registration within the period, in Bogotá days: created_at is stored in
-    UTC, so a local day runs from 05:00 UTC to 05:00 UTC the next day."""
+    """Registration within the period, in Bogotá days (created_at is stored in
+    UTC: see clock.utc_day_bounds)."""
+    reg_start, reg_end = clock.utc_day_bounds(f.start, f.end)
     return (
         f"{alias}.created_at >= :reg_start AND {alias}.created_at < :reg_end",
-        {"reg_start": f"{f.start.isoformat()}T05:00", "reg_end": f"{(f.end + dt.timedelta(days=1)).isoformat()}T05:00"},
+        {"reg_start": reg_start, "reg_end": reg_end},
     )
-
-
-LOCAL_MONTH = "strftime('%Y-%m', {column}, " + clock.SQL_TO_LOCAL + ")"
 
 
 def _person_where(f: Filters, alias: str = "p") -> tuple[str, dict]:
@@ -206,14 +204,13 @@ def outcomes_by_kind(db: Database, f: Filters) -> dict[str, int]:
     """Outcomes achieved in the period, by kind (persons' home block and locality)."""
     where, params = _person_where(f)
     params.update(start=f.start.isoformat(), end=f.end.isoformat())
-    return {
-        k: n
-        for k, n in db.execute(
+    return dict(
+        db.execute(
             "SELECT o.kind, count(*) FROM outcomes o JOIN persons p ON p.id = o.person_id"
             f" WHERE o.achieved_on BETWEEN :start AND :end{where} GROUP BY o.kind",
             params,
         )
-    }
+    )
 
 
 def _occupancy(facts: Facts, f: Filters) -> dict:

@@ -13,7 +13,8 @@ import datetime as dt
 from rapidfuzz import fuzz
 from sqlite_utils import Database
 
-from caremgmt.core.text import fold, full_name
+from caremgmt.core.text import fold
+from caremgmt.registry.search import SUMMARY_COLUMNS, person_summary, search_name
 
 CLOSE_BIRTH_DAYS = 31
 NAME_SORT_THRESHOLD = 85  # token_sort_ratio: same words, small typos, any order
@@ -40,7 +41,7 @@ def names_match(a: str, b: str) -> bool:
     return _folded_match(fold(a), fold(b))
 
 
-_DETAILS = "id, first_names, last_names, doc_type, doc_number, birth_date, phone, home_block"
+_DETAILS = ", ".join(SUMMARY_COLUMNS)
 
 
 def probable_duplicates(
@@ -58,7 +59,7 @@ def probable_duplicates(
     born = dt.date.fromisoformat(birth_date)
     window = dt.timedelta(days=CLOSE_BIRTH_DAYS)
     swapped = _swapped(born)
-    name = fold(full_name(first_names, last_names))
+    name = search_name(first_names, last_names)
     candidates = db.execute(
         "SELECT id, birth_date, search_name, phone FROM persons WHERE birth_date BETWEEN ? AND ? OR birth_date = ?",
         [(born - window).isoformat(), (born + window).isoformat(), swapped],
@@ -87,7 +88,4 @@ def probable_duplicates(
     rows = {
         r["id"]: r for r in db.query(f"SELECT {_DETAILS} FROM persons WHERE id IN ({','.join('?' * len(best))})", best)
     }
-    return [
-        {**rows[i], "full_name": full_name(rows[i]["first_names"], rows[i]["last_names"]), "reasons": reasons_by_id[i]}
-        for i in best
-    ]
+    return [{**person_summary(rows[i]), "reasons": reasons_by_id[i]} for i in best]

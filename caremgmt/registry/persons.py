@@ -14,13 +14,13 @@ from sqlite_utils import Database
 from caremgmt.core import audit, clock, reference
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.core.db import write_transaction
+from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import DuplicateDocument, NotFound, ProbableDuplicates, ValidationError
 from caremgmt.core.i18n import Message
-from caremgmt.core.text import fold, full_name
-from caremgmt.registry import vocab
+from caremgmt.core.text import full_name_sql
+from caremgmt.registry import search, vocab
 from caremgmt.registry.duplicates import probable_duplicates
-from caremgmt.registry.search import index_terms
+from caremgmt.registry.search import SUMMARY_COLUMNS, index_terms, person_summary
 from caremgmt.registry.validation import validate_cared_person, validate_caregiver, validate_dependent
 
 LINK_FIELDS = ("relationship", "care_need")
@@ -33,21 +33,16 @@ def _context(db: Database) -> dict:
     }
 
 
-def _person_summary(row: dict) -> dict:
-    return {**row, "full_name": full_name(row["first_names"], row["last_names"])}
-
-
 def find_by_document(db: Database, doc_type: str | None, doc_number: str | None) -> dict | None:
     if not doc_type or not doc_number:
         return None
     rows = list(
         db.query(
-            "SELECT id, first_names, last_names, doc_type, doc_number, birth_date, phone, home_block"
-            " FROM persons WHERE doc_number = ? AND doc_type = ?",
+            f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM persons WHERE doc_number = ? AND doc_type = ?",
             [doc_number, doc_type],
         )
     )
-    return _person_summary(rows[0]) if rows else None
+    return person_summary(rows[0]) if rows else None
 
 
 def _validate_dependents(dependents: list[dict], today: dt.date) -> tuple[list[dict], dict[str, Message]]:
@@ -93,7 +88,7 @@ def _check_new_people(
 
 def _insert_person(db: Database, actor: User, data: dict, *, is_caregiver: bool) -> int:
     now = clock.now_iso()
-    search_name = fold(full_name(data["first_names"], data["last_names"]))
+    search_name = search.search_name(data["first_names"], data["last_names"])
     row = {
         **{k: v for k, v in data.items() if k not in LINK_FIELDS and k != "existing_person_id"},
         "search_name": search_name,
@@ -104,10 +99,11 @@ def _insert_person(db: Database, actor: User, data: dict, *, is_caregiver: bool)
     }
     try:
         person_id = db["persons"].insert(row).last_pk
-    except sqlite3.IntegrityError:
-        existing = find_by_document(db, data.get("doc_type"), data.get("doc_number"))
-        if existing:
-            raise DuplicateDocument(existing) from None
+    except sqlite3.IntegrityError as e:
+        if violated(e, "persons_document"):
+            existing = find_by_document(db, data.get("doc_type"), data.get("doc_number"))
+            if existing:
+                raise DuplicateDocument(existing) from None
         raise
     index_terms(db, search_name)
     audit.record(db, actor, "create", "person", person_id, person_id=person_id, new=data)
@@ -267,11 +263,11 @@ def _get_row(db: Database, person_id: int) -> dict:
 def get_person(db: Database, actor: User, person_id: int) -> dict:
     """A person's file: details, links both ways, consents. The opening is audited."""
     require(actor, "person.read")
-    person = _person_summary(_get_row(db, person_id))
+    person = person_summary(_get_row(db, person_id))
     audit.record_opening(db, actor, "person", person_id, person_id)
     person["cares_for"] = list(
         db.query(
-            "SELECT p.id, p.first_names || ' ' || p.last_names AS full_name, p.birth_date, p.doc_type,"
+            f"SELECT p.id, {full_name_sql('p')} AS full_name, p.birth_date, p.doc_type,"
             " p.doc_number, l.relationship, l.care_need, l.since FROM care_links l"
             " JOIN persons p ON p.id = l.cared_id WHERE l.caregiver_id = ? ORDER BY p.birth_date",
             [person_id],
@@ -279,7 +275,7 @@ def get_person(db: Database, actor: User, person_id: int) -> dict:
     )
     person["cared_by"] = list(
         db.query(
-            "SELECT p.id, p.first_names || ' ' || p.last_names AS full_name, p.birth_date, p.doc_type,"
+            f"SELECT p.id, {full_name_sql('p')} AS full_name, p.birth_date, p.doc_type,"
             " p.doc_number, p.phone, l.relationship, l.care_need, l.since FROM care_links l"
             " JOIN persons p ON p.id = l.caregiver_id WHERE l.cared_id = ? ORDER BY p.last_names",
             [person_id],
@@ -343,7 +339,7 @@ def update_person(db: Database, actor: User, person_id: int, data: dict, today: 
         if existing and existing["id"] != person_id:
             raise DuplicateDocument(existing)
         if "first_names" in new or "last_names" in new:
-            new["search_name"] = fold(full_name(clean["first_names"], clean["last_names"]))
+            new["search_name"] = search.search_name(clean["first_names"], clean["last_names"])
             index_terms(db, new["search_name"])
         db["persons"].update(person_id, {**new, "updated_at": clock.now_iso()})
         new.pop("search_name", None)

@@ -18,14 +18,14 @@ from sqlite_utils import Database
 
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.core.text import fold
+from caremgmt.core.text import fold, full_name
 from caremgmt.registry.validation import normalize_document, normalize_phone
 
 PAGE_SIZE = 20
 MIN_TYPO_WORD = 4  # shorter words are not typo-corrected: too many neighbours
-_SUMMARY = (
-    "p.id, p.first_names, p.last_names, p.doc_type, p.doc_number, p.birth_date, p.phone, p.home_block, p.is_caregiver"
-)
+# What a list of people shows of each (search results, probable duplicates, a document's holder).
+SUMMARY_COLUMNS = ("id", "first_names", "last_names", "doc_type", "doc_number", "birth_date", "phone", "home_block")
+_SUMMARY = ", ".join(f"p.{column}" for column in (*SUMMARY_COLUMNS, "is_caregiver"))
 _LOOKS_LIKE_NUMBER = re.compile(r"[+\d][\d\s.\-]*")
 _LOOKS_LIKE_PASSPORT = re.compile(r"[A-Za-z]{1,3}\d{4,14}")
 
@@ -36,6 +36,17 @@ class SearchPage:
     page: int
     has_more: bool
     mode: str  # "empty", "number", "name" or "fuzzy"
+
+
+def search_name(first_names: str, last_names: str) -> str:
+    """The folded full name stored as ``persons.search_name``: what the name
+    index and the duplicate check compare."""
+    return fold(full_name(first_names, last_names))
+
+
+def person_summary(row: dict) -> dict:
+    """A person's row with her ``full_name``."""
+    return {**row, "full_name": full_name(row["first_names"], row["last_names"])}
 
 
 def index_terms(db: Database, search_name: str) -> None:

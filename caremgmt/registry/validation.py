@@ -1,5 +1,7 @@
 """Field validation for persons. Each check returns a cleaned value or records
-a translatable message against the field; nothing here touches the database."""
+a translatable message against the field; nothing here touches the database.
+The age rule lives here too (``age_on``), with the SQL and column-wise forms
+that the impact facts and exports compute it with."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ DOCUMENT_RULES: dict[str, dict] = {
 CAREGIVER_AGE_RANGE = (14, 105)
 PERSON_MAX_AGE = 115
 OLDER_PERSON_AGE = 60  # Colombia's "persona mayor" (Ley 1251 de 2008)
+CHILD_AGE_LIMIT = 6  # the care need "child_under_6": a child younger than this
 NAME_MAX_LENGTH = 60
 _DOC_SEPARATORS = re.compile(r"[\s.\-,]")
 _NAME_PUNCTUATION = set(" '-.")
@@ -37,8 +40,33 @@ def normalize_document(number: str) -> str:
     return _DOC_SEPARATORS.sub("", number or "").upper()
 
 
+def age_from_parts(birth_year, birth_month_day, on_year, on_month_day):
+    """The age rule: whole years from the birth year, one fewer before the
+    birthday. Month-days are MMDD numbers (29 February is 229). Works on plain
+    integers and, element-wise, on numpy arrays (the contacts export)."""
+    return on_year - birth_year - (on_month_day < birth_month_day)
+
+
 def age_on(birth_date: dt.date, today: dt.date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    """Age in whole years on ``today``: the one definition of a person's age."""
+    return age_from_parts(
+        birth_date.year, birth_date.month * 100 + birth_date.day, today.year, today.month * 100 + today.day
+    )
+
+
+def age_parts_sql(column: str) -> str:
+    """SQL giving the year and the MMDD month-day of an ISO date or stamp
+    ``column``: two columns to feed ``age_from_parts``."""
+    return f"CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) || substr({column}, 9, 2) AS INTEGER)"
+
+
+def age_sql(birth: str, on: str) -> str:
+    """``age_on`` in SQL, for ISO date or stamp expressions (``age_from_parts``
+    with the month-day compared as 'MM-DD' text; a test holds the three forms together)."""
+    return (
+        f"(CAST(substr({on}, 1, 4) AS INTEGER) - CAST(substr({birth}, 1, 4) AS INTEGER)"
+        f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))"
+    )
 
 
 def normalize_phone(raw: str) -> str | None:
@@ -238,7 +266,7 @@ def validate_dependent(data: dict, today: dt.date, prefix: str = "") -> dict:
     c.choice("care_need", vocab.CARE_NEEDS, required=True)
     age = c.clean.pop("_age", None)
     if age is not None:
-        if c.clean["care_need"] == "child_under_6" and age >= 6:
+        if c.clean["care_need"] == "child_under_6" and age >= CHILD_AGE_LIMIT:
             c.fail("care_need", "error.care_need_child_age", age=age)
         if c.clean["care_need"] == "older_person" and age < OLDER_PERSON_AGE:
             c.fail("care_need", "error.care_need_older_age", age=age, low=OLDER_PERSON_AGE)

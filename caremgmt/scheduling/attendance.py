@@ -2,7 +2,8 @@
 the service contact every impact figure counts.
 
 Saving a roster upserts every row in one transaction, so saving twice does
-not double count.
+not double count. Every write to the attendance table goes through ``_upsert``
+(the roster here, a laundry load's end through ``record_load``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.core.text import full_name_sql
 from caremgmt.scheduling.timetable import get_session
 
-STATUSES = ("present", "excused", "absent")
+STATUSES = ("present", "excused", "absent")  # exactly what the schema's CHECK allows
 ABSENCE_FLAG = 3  # consecutive absences that flag a person for follow-up
 
 
@@ -28,7 +30,7 @@ def roster(db: Database, actor: User, session_id: int) -> list[dict]:
     get_session(db, session_id)
     return list(
         db.query(
-            "SELECT p.id AS person_id, p.first_names || ' ' || p.last_names AS full_name, p.doc_type, p.doc_number,"
+            f"SELECT p.id AS person_id, {full_name_sql('p')} AS full_name, p.doc_type, p.doc_number,"
             " coalesce(a.status, 'present') AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
             " FROM persons p"
             " LEFT JOIN attendance a ON a.person_id = p.id AND a.session_id = :s"
@@ -68,13 +70,7 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
             ).fetchone()
             if before and before[0] == status:
                 continue
-            db.execute(
-                "INSERT INTO attendance (session_id, person_id, status, quantity, walk_in, recorded_at, recorded_by)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET"
-                " status = excluded.status, quantity = excluded.quantity, recorded_at = excluded.recorded_at,"
-                " recorded_by = excluded.recorded_by",
-                [session_id, person_id, status, hours if status == "present" else 0, walk_in, now, actor.id],
-            )
+            _upsert(db, actor, session_id, person_id, status, hours if status == "present" else 0, now, walk_in=walk_in)
             audit.record(
                 db,
                 actor,
@@ -89,6 +85,46 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
     return written
 
 
+def _upsert(
+    db: Database,
+    actor: User,
+    session_id: int,
+    person_id: int,
+    status: str,
+    quantity: float,
+    now: str,
+    *,
+    walk_in: int = 0,
+    restamp: bool = True,
+) -> None:
+    """Write one person's attendance at a session, inside the caller's
+    transaction: inserted, or its status and quantity replaced (its walk-in
+    flag kept). ``restamp``: a replaced row also takes the new time and recorder."""
+    stamp = ", recorded_at = excluded.recorded_at, recorded_by = excluded.recorded_by" if restamp else ""
+    db.execute(
+        "INSERT INTO attendance (session_id, person_id, status, quantity, walk_in, recorded_at, recorded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET"
+        f" status = excluded.status, quantity = excluded.quantity{stamp}",
+        [session_id, person_id, status, quantity, walk_in, now, actor.id],
+    )
+
+
+def record_load(db: Database, actor: User, session_id: int, person_id: int, *, collected: bool, now: str) -> None:
+    """A laundry load's end as attendance, inside the caller's transaction
+    (caremgmt.scheduling.laundry.advance): collected is present with one load
+    washed, a no-show absent with none. A replaced row keeps its first stamp."""
+    _upsert(
+        db,
+        actor,
+        session_id,
+        person_id,
+        "present" if collected else "absent",
+        1 if collected else 0,
+        now,
+        restamp=False,
+    )
+
+
 def summary(db: Database, actor: User, person_id: int) -> dict:
     """Counts by status, the latest records, and the consecutive-absence flag."""
     require(actor, "person.read")
@@ -99,7 +135,8 @@ def summary(db: Database, actor: User, person_id: int) -> dict:
         counts[status] = n
     recent = list(
         db.query(
-            "SELECT a.status, s.starts_at, v.name_es, v.name_en FROM attendance a JOIN sessions s ON s.id = a.session_id"
+            "SELECT a.status, s.starts_at, v.name_es, v.name_en"
+            " FROM attendance a JOIN sessions s ON s.id = a.session_id"
             " JOIN services v ON v.id = s.service_id WHERE a.person_id = ? ORDER BY s.starts_at DESC LIMIT 10",
             [person_id],
         )

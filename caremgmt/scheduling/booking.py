@@ -17,12 +17,12 @@ from sqlite_utils import Database
 from caremgmt.core import audit, clock
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
-from caremgmt.core.db import write_transaction
+from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import CareError, NotFound
 from caremgmt.core.i18n import Message
 from caremgmt.registry.validation import age_on
 from caremgmt.scheduling.catalogue import get_service
-from caremgmt.scheduling.timetable import get_session
+from caremgmt.scheduling.timetable import get_session, overlap_sql
 
 
 class BookingRefused(CareError):
@@ -134,9 +134,9 @@ def book_one(
             participant_id = _insert_or_revive(db, actor, session_id, person_id, "booked", extra)
         status = "booked"
     except sqlite3.IntegrityError as e:
-        if "overlapping booking" in str(e):
+        if violated(e, "participants_no_overlap"):
             raise BookingRefused(Message("error.overlap")) from None
-        if "CHECK constraint failed" not in str(e):
+        if not violated(e, "sessions_within_capacity"):
             raise
         if not waitlist:
             raise BookingRefused(Message("error.session_full")) from None
@@ -269,18 +269,21 @@ def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -
         for candidate in db.query(
             "SELECT s.*, v.audience, v.min_age, v.max_age, v.care_need, v.name_es, v.name_en"
             " FROM sessions s JOIN services v ON v.id = s.service_id"
-            " WHERE s.block_code = ? AND s.status = 'scheduled' AND v.audience = 'cared' AND v.active = 1"
-            " AND s.starts_at < ? AND s.ends_at > ? AND s.ends_at > ? ORDER BY s.starts_at",
-            [session["block_code"], session["ends_at"], session["starts_at"], clock.local_iso(clock.now_local())],
+            " WHERE s.block_code = :block AND s.status = 'scheduled' AND v.audience = 'cared' AND v.active = 1"
+            f" AND {overlap_sql('s', (':starts', ':ends'))} AND s.ends_at > :now ORDER BY s.starts_at",
+            {
+                "block": session["block_code"],
+                "starts": session["starts_at"],
+                "ends": session["ends_at"],
+                "now": clock.local_iso(clock.now_local()),
+            },
         ):
             if eligibility_problem(db, cared, candidate, candidate) is None:
-                cover = min(candidate["ends_at"], session["ends_at"]) > max(
-                    candidate["starts_at"], session["starts_at"]
-                )
+                # Every candidate overlaps the session (the query's condition); the best cover all of it.
                 covers_all = (
                     candidate["starts_at"] <= session["starts_at"] and candidate["ends_at"] >= session["ends_at"]
                 )
-                options.append({**candidate, "covers_all": covers_all and cover})
+                options.append({**candidate, "covers_all": covers_all})
         options.sort(key=lambda o: (not o["covers_all"], o["starts_at"]))
         offers.append({"person": cared, "sessions": options})
     return offers
@@ -293,8 +296,9 @@ def person_bookings(db: Database, actor: User, person_id: int, upcoming_only: bo
         db.query(
             "SELECT p.id AS participant_id, p.status, p.load_status, s.id AS session_id, s.starts_at, s.ends_at,"
             " s.block_code, s.status AS session_status, v.name_es, v.name_en, v.kind,"
-            " (SELECT count(*) FROM participants w WHERE w.session_id = s.id AND w.status = 'waitlisted' AND w.id <= p.id)"
-            " AS position FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
+            " (SELECT count(*) FROM participants w"
+            " WHERE w.session_id = s.id AND w.status = 'waitlisted' AND w.id <= p.id) AS position"
+            " FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
             " WHERE p.person_id = ? AND p.status <> 'cancelled' AND s.starts_at >= ? ORDER BY s.starts_at LIMIT 200",
             [person_id, since],
         )

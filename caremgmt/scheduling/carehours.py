@@ -19,7 +19,10 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-_ITEMS_SQL = """
+from caremgmt.core import clock
+from caremgmt.scheduling.timetable import overlap_sql
+
+_ITEMS_SQL = f"""
 SELECT a.id AS attendance_id, a.person_id, s.id AS session_id, s.block_code, s.starts_at, v.code AS service_code,
        'simultaneity' AS rule,
        round((julianday(s.ends_at) - julianday(s.starts_at)) * 24, 4) AS hours
@@ -27,7 +30,7 @@ FROM attendance a
 JOIN sessions s ON s.id = a.session_id
 JOIN services v ON v.id = s.service_id AND v.care_hours_rule = 'simultaneity'
 JOIN blocks b ON b.code = s.block_code
-WHERE a.status = 'present' {filters}
+WHERE a.status = 'present' {{filters}}
   AND EXISTS (
     -- CROSS JOIN fixes the order: her links, then each cared-for person's few attendances.
     SELECT 1 FROM care_links l
@@ -35,7 +38,7 @@ WHERE a.status = 'present' {filters}
     CROSS JOIN sessions cs ON cs.id = ca.session_id
     CROSS JOIN services cv ON cv.id = cs.service_id AND cv.audience = 'cared'
     WHERE l.caregiver_id = a.person_id AND cs.block_code = s.block_code
-      AND cs.starts_at < s.ends_at AND s.starts_at < cs.ends_at
+      AND {overlap_sql("cs", "s")}
   )
 UNION ALL
 SELECT a.id, a.person_id, s.id, s.block_code, s.starts_at, v.code, 'per_unit', a.quantity * v.hours_per_unit
@@ -43,7 +46,7 @@ FROM attendance a
 JOIN sessions s ON s.id = a.session_id
 JOIN services v ON v.id = s.service_id AND v.care_hours_rule = 'per_unit'
 JOIN blocks b ON b.code = s.block_code
-WHERE a.status = 'present' {filters}
+WHERE a.status = 'present' {{filters}}
 """
 
 
@@ -82,10 +85,10 @@ def items_query(
             params[name] = value
     if start is not None:
         filters.append("s.starts_at >= :start")
-        params["start"] = start.isoformat()
+        params["start"] = clock.day_bounds(start, start)[0]
     if end is not None:
         filters.append("s.starts_at < :end")
-        params["end"] = (end + dt.timedelta(days=1)).isoformat()
+        params["end"] = clock.day_bounds(end, end)[1]
     return _ITEMS_SQL.format(filters="".join(f" AND {f}" for f in filters)), params
 
 

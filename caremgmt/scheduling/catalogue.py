@@ -81,6 +81,9 @@ def get_service(db: Database, service_id: int) -> dict:
 
 
 def service_name(service: dict, language: str) -> str:
+    """A service's name in ``language``: the one rule for every row that carries
+    the service's name_es and name_en (a service, a session, a booking, a
+    timeline entry); Spanish unless English is asked for."""
     return service["name_en"] if language == "en" else service["name_es"]
 
 

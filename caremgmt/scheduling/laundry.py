@@ -10,18 +10,19 @@ import datetime as dt
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, settings
 from caremgmt.core.actor import User
 from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
-from caremgmt.registry.validation import age_on
+from caremgmt.core.text import full_name_sql
+from caremgmt.registry.validation import CHILD_AGE_LIMIT, age_on
+from caremgmt.scheduling import attendance
 from caremgmt.scheduling.booking import Booking, BookingRefused, book_one
 from caremgmt.scheduling.timetable import get_session
 
 ELIGIBLE_NEEDS = ("child_under_6", "older_person", "disability")
-DEFAULT_WEEKLY_LIMIT = 2
 TRANSITIONS = {
     "booked": ("dropped_off", "no_show"),
     "dropped_off": ("ready",),
@@ -32,8 +33,7 @@ TRANSITIONS = {
 
 
 def weekly_limit(db: Database) -> int:
-    row = db.execute("SELECT value FROM settings WHERE key = 'laundry_weekly_limit'").fetchone()
-    return int(row[0]) if row else DEFAULT_WEEKLY_LIMIT
+    return settings.laundry_weekly_limit(db)
 
 
 def set_weekly_limit(db: Database, actor: User, limit: int) -> None:
@@ -42,11 +42,7 @@ def set_weekly_limit(db: Database, actor: User, limit: int) -> None:
         raise ValidationError({"limit": Message("error.out_of_range", {"low": 1, "high": 14})})
     with write_transaction(db):
         old = weekly_limit(db)
-        db.execute(
-            "INSERT INTO settings (key, value) VALUES ('laundry_weekly_limit', ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [str(int(limit))],
-        )
+        settings.set_laundry_weekly_limit(db, int(limit))
         audit.record(
             db, actor, "update", "setting", "laundry_weekly_limit", old={"value": old}, new={"value": int(limit)}
         )
@@ -55,11 +51,12 @@ def set_weekly_limit(db: Database, actor: User, limit: int) -> None:
 def is_eligible(db: Database, person_id: int, day: dt.date) -> bool:
     """She cares for a child under 6 (on ``day``), an older person or a person with disability."""
     for need, birth in db.execute(
-        "SELECT l.care_need, p.birth_date FROM care_links l JOIN persons p ON p.id = l.cared_id WHERE l.caregiver_id = ?",
+        "SELECT l.care_need, p.birth_date FROM care_links l JOIN persons p ON p.id = l.cared_id"
+        " WHERE l.caregiver_id = ?",
         [person_id],
     ):
         if need == "child_under_6":
-            if age_on(dt.date.fromisoformat(birth), day) < 6:
+            if age_on(dt.date.fromisoformat(birth), day) < CHILD_AGE_LIMIT:
                 return True
         elif need in ELIGIBLE_NEEDS:
             return True
@@ -82,7 +79,7 @@ def book_load(db: Database, actor: User, session_id: int, person_id: int) -> Boo
             " JOIN services v ON v.id = s.service_id AND v.kind = 'laundry'"
             " WHERE p.person_id = ? AND p.status = 'booked' AND p.load_status <> 'no_show'"
             " AND s.starts_at >= ? AND s.starts_at < ?",
-            [person_id, monday.isoformat(), (monday + dt.timedelta(days=7)).isoformat()],
+            [person_id, *clock.day_bounds(monday, monday + dt.timedelta(days=6))],
         ).fetchone()[0]
         limit = weekly_limit(db)
         if used >= limit:
@@ -109,19 +106,7 @@ def advance(db: Database, actor: User, participant_id: int, new_status: str) -> 
             "UPDATE participants SET load_status = ?, changed_at = ? WHERE id = ?", [new_status, now, participant_id]
         )
         if new_status in ("collected", "no_show"):
-            db.execute(
-                "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at, recorded_by)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session_id, person_id) DO UPDATE SET status = excluded.status,"
-                " quantity = excluded.quantity",
-                [
-                    session_id,
-                    person_id,
-                    "present" if new_status == "collected" else "absent",
-                    1 if new_status == "collected" else 0,
-                    now,
-                    actor.id,
-                ],
-            )
+            attendance.record_load(db, actor, session_id, person_id, collected=new_status == "collected", now=now)
         audit.record(
             db,
             actor,
@@ -140,11 +125,12 @@ def queue(db: Database, actor: User, block_code: str, day: dt.date) -> list[dict
     return list(
         db.query(
             "SELECT p.id AS participant_id, p.load_status, s.starts_at, s.ends_at, per.id AS person_id,"
-            " per.first_names || ' ' || per.last_names AS full_name, per.phone"
+            f" {full_name_sql('per')} AS full_name, per.phone"
             " FROM participants p JOIN sessions s ON s.id = p.session_id JOIN services v ON v.id = s.service_id"
             " JOIN persons per ON per.id = p.person_id"
-            " WHERE s.block_code = ? AND v.kind = 'laundry' AND p.status = 'booked' AND s.starts_at >= ? AND s.starts_at < ?"
+            " WHERE s.block_code = ? AND v.kind = 'laundry' AND p.status = 'booked'"
+            " AND s.starts_at >= ? AND s.starts_at < ?"
             " ORDER BY s.starts_at, p.id",
-            [block_code, day.isoformat(), (day + dt.timedelta(days=1)).isoformat()],
+            [block_code, *clock.day_bounds(day, day)],
         )
     )

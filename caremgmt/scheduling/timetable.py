@@ -27,6 +27,32 @@ _SESSION_COLUMNS = (
 )
 
 
+# Two sessions overlap when each starts before the other ends: sessions that
+# merely touch (one ends as the next starts) do not. Stamps are local
+# 'YYYY-MM-DDTHH:MM' text, so comparing them as text compares the times.
+# Only activities clash with one another (a laundry drop-off slot never
+# clashes). Python code builds every overlap test from here; the triggers
+# participants_no_overlap_insert/_update (migration 0003, recreated by 0007)
+# spell the same rule in SQL, frozen as migrations are.
+CLASHING_KIND = "activity"
+Span = str | tuple[str, str]
+
+
+def overlaps(a_starts: str, a_ends: str, b_starts: str, b_ends: str) -> bool:
+    """Whether two sessions' times overlap (touching is not overlapping)."""
+    return a_starts < b_ends and b_starts < a_ends
+
+
+def overlap_sql(a: Span, b: Span) -> str:
+    """SQL condition: the times of ``a`` and ``b`` overlap, as ``overlaps``.
+    Each is a sessions alias ('s') or a pair of SQL expressions for its start
+    and end (e.g. parameters: (':starts', ':ends'))."""
+    (a_starts, a_ends), (b_starts, b_ends) = (
+        (f"{x}.starts_at", f"{x}.ends_at") if isinstance(x, str) else x for x in (a, b)
+    )
+    return f"{a_starts} < {b_ends} AND {b_starts} < {a_ends}"
+
+
 @cache
 def _holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("CO", years=year)
@@ -208,15 +234,18 @@ def move_session(
             raise ValidationError({"session": Message("error.session_cancelled")})
         # The overlap trigger guards new bookings; a moved session must not
         # land on another booking of one of its own participants either.
-        clash = db.execute(
-            "SELECT 1 FROM participants mine JOIN participants other ON other.person_id = mine.person_id"
-            " AND other.id <> mine.id AND other.status IN ('booked', 'waitlisted')"
-            " JOIN sessions s ON s.id = other.session_id AND s.status = 'scheduled'"
-            " JOIN services v ON v.id = s.service_id AND v.kind = 'activity'"
-            " WHERE mine.session_id = ? AND mine.status IN ('booked', 'waitlisted') AND ? = 'activity'"
-            " AND s.starts_at < ? AND ? < s.ends_at LIMIT 1",
-            [session_id, session["kind"], ends, starts],
-        ).fetchone()
+        clash = (
+            session["kind"] == CLASHING_KIND
+            and db.execute(
+                "SELECT 1 FROM participants mine JOIN participants other ON other.person_id = mine.person_id"
+                " AND other.id <> mine.id AND other.status IN ('booked', 'waitlisted')"
+                " JOIN sessions s ON s.id = other.session_id AND s.status = 'scheduled'"
+                f" JOIN services v ON v.id = s.service_id AND v.kind = '{CLASHING_KIND}'"
+                " WHERE mine.session_id = :session AND mine.status IN ('booked', 'waitlisted')"
+                f" AND {overlap_sql('s', (':starts', ':ends'))} LIMIT 1",
+                {"session": session_id, "starts": starts, "ends": ends},
+            ).fetchone()
+        )
         if clash:
             raise ValidationError({"start_time": Message("error.move_overlap")})
         _session_change(
@@ -264,7 +293,7 @@ def end_schedule(db: Database, actor: User, schedule_id: int, last_day: dt.date)
     with write_transaction(db):
         if not db["schedules"].count_where("id = ?", [schedule_id]):
             raise NotFound("schedule")
-        cutoff = (last_day + dt.timedelta(days=1)).isoformat()
+        cutoff = clock.day_bounds(last_day, last_day)[1]
         cancelled = db.execute(
             "UPDATE sessions SET status = 'cancelled', note = 'schedule ended'"
             " WHERE schedule_id = ? AND starts_at >= ? AND status = 'scheduled'",
@@ -304,11 +333,7 @@ def sessions_between(
     require(actor, "schedule.read")
     where, params = (
         ["s.block_code = ?", "s.starts_at >= ?", "s.starts_at < ?"],
-        [
-            block_code,
-            start.isoformat(),
-            (end + dt.timedelta(days=1)).isoformat(),
-        ],
+        [block_code, *clock.day_bounds(start, end)],
     )
     for column, value in (("v.kind", kind), ("s.service_id", service_id), ("s.schedule_id", schedule_id)):
         if value is not None:

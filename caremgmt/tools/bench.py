@@ -387,7 +387,9 @@ def _writer(path: str, seconds: float, worker: int, user_id: int, run_tag: int, 
     session_ids = [
         r[0]
         for r in db.execute(
+            # Activities only: a laundry slot is booked through the laundry, and refused here.
             "SELECT s.id FROM sessions s JOIN services v ON v.id = s.service_id AND v.audience = 'caregiver'"
+            " AND v.kind = 'activity'"
             " WHERE s.starts_at > ? AND s.status = 'scheduled' ORDER BY s.starts_at LIMIT 60",
             [clock.local_iso(clock.now_local())],
         )

@@ -45,10 +45,7 @@ SCHOOLS = (
 
 def generate_cases(db: Database, rng: random.Random, caregiver_ids: list[int], actor: User) -> None:
     today = clock.today()
-    workers = [
-        r[0]
-        for r in db.execute("SELECT id FROM users WHERE active = 1 AND role IN ('frontdesk', 'coordinator', 'admin')")
-    ]
+    workers = sorted(u["id"] for u in cases.case_workers(db, actor))
     institutions = [r[0] for r in db.execute("SELECT id FROM institutions WHERE active = 1 ORDER BY id")]
     for person_id in caregiver_ids:
         try:

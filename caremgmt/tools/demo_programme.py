@@ -18,7 +18,7 @@ from caremgmt.core import clock
 from caremgmt.core.actor import User
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import CareError
-from caremgmt.registry.validation import age_on
+from caremgmt.registry.validation import CHILD_AGE_LIMIT, age_on
 from caremgmt.scheduling import booking, timetable
 
 HISTORY_DAYS = 2 * 365 + 180
@@ -168,14 +168,12 @@ def generate_programme(db: Database, rng: random.Random, caregiver_ids: list[int
 def _care_session(candidates: list[dict], session: dict, dependent: dict) -> dict | None:
     day = session["starts_at"][:10]
     for care in candidates:
-        if (
-            care["starts_at"][:10] == day
-            and care["starts_at"] < session["ends_at"]
-            and session["starts_at"] < care["ends_at"]
+        if care["starts_at"][:10] == day and timetable.overlaps(
+            care["starts_at"], care["ends_at"], session["starts_at"], session["ends_at"]
         ):
             born = dt.date.fromisoformat(dependent["birth_date"])
             age = age_on(born, dt.date.fromisoformat(day)) if born.isoformat() <= day else -1
-            if dependent["care_need"] != "child_under_6" or 0 <= age <= 5:
+            if dependent["care_need"] != "child_under_6" or 0 <= age < CHILD_AGE_LIMIT:
                 return care
             return None
     return None

@@ -132,7 +132,7 @@ def test_confidential_notes_reach_only_author_worker_coordinators_and_admins(
     with pytest.raises(PermissionDenied):
         cases.notes(db, evaluator, case)
     # Nor through the timeline, nor by correcting it.
-    bodies = [r["detail"] for r in timeline.person_timeline(db, other_desk, person_of(db, case))]
+    bodies = [r["body"] for r in timeline.person_timeline(db, other_desk, person_of(db, case))]
     assert "Ruta de protección activada." not in bodies and "Nota general." in bodies
     with pytest.raises(NotFound):
         cases.add_note(db, other_desk, case, "Corrección", corrects=secret)
@@ -281,6 +281,60 @@ def test_timeline_is_newest_first_and_covers_the_file(db, frontdesk, admin, case
     assert {"registered", "case_opened", "referral_sent", "outcome", "note"} <= set(kinds)
     ats = [r["at"] for r in timeline.person_timeline(db, frontdesk, person_id)]
     assert ats == sorted(ats, reverse=True)
+
+
+def test_timeline_entries_carry_their_details_in_columns(db, frontdesk, other_desk, coordinator, admin, case):
+    person_id = person_of(db, case)
+    timetable.create_schedule(db, admin, schedule_data(db, "PSICOSOCIAL", end_date="2026-11-23", capacity=5))
+    session_id = db.execute("SELECT id FROM sessions").fetchone()[0]
+    service = db.execute(
+        "SELECT v.name_es, v.name_en FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.id = ?",
+        [session_id],
+    ).fetchone()
+    institution = db.execute("SELECT name FROM institutions WHERE id = 5").fetchone()[0]
+    referrals.make_referral(db, frontdesk, case, reason="Empleo", institution_id=5)
+    referrals.make_referral(db, frontdesk, case, reason="Apoyo", session_id=session_id)
+    referrals.make_referral(db, frontdesk, case, reason="Estudio", programme="secondary_completion")
+    outcomes.record_outcome(db, frontdesk, person_id, diploma(kind="primary_diploma", achieved_on="2010-06-01"))
+    cases.add_note(db, frontdesk, case, "Primera entrevista.")
+    cases.add_note(db, coordinator, case, "Ruta activada.", confidential=True)
+
+    def entries(user):
+        rows = timeline.person_timeline(db, user, person_id)
+        assert all(tuple(r) == timeline.COLUMNS for r in rows)
+        return rows
+
+    def details(rows, kind, *columns):
+        return sorted((tuple(r[c] for c in columns) for r in rows if r["kind"] == kind), key=str)
+
+    rows = entries(frontdesk)  # the case's worker
+    assert details(rows, "booking_booked", "name_es", "name_en") == [tuple(service)]
+    assert details(rows, "referral_sent", "institution", "name_es", "programme") == [
+        (institution, None, None),
+        (None, None, "secondary_completion"),
+    ]
+    assert details(rows, "referral_accepted", "name_es", "institution") == [(service[0], None)]
+    assert details(rows, "enrolment_applied", "programme") == [("secondary_completion",)]
+    assert details(rows, "outcome", "outcome", "institution") == [("primary_diploma", "Colegio Distrital Bosa")]
+    assert details(rows, "case_opened", "priority") == [("high",)]
+    assert details(rows, "note", "body", "confidential") == [("Primera entrevista.", 0)]
+    assert details(rows, "note_confidential", "body", "author_id") == [("Ruta activada.", coordinator.id)]
+    assert details(entries(other_desk), "note_confidential", "body") == []  # neither author nor worker
+    assert details(entries(admin), "note_confidential", "body") == [("Ruta activada.",)]
+
+
+def test_case_workers_are_the_active_users_who_may_write_cases(db, frontdesk, coordinator, admin, evaluator):
+    assert auth.roles_with("case.write") == ("frontdesk", "coordinator", "admin")
+    assert [u["username"] for u in cases.case_workers(db, frontdesk)] == ["admin", "coordinadora", "recepcion"]
+    someone = person(db, frontdesk, 1)
+    with pytest.raises(ValidationError) as info:
+        cases.open_case(db, frontdesk, someone, case_worker_id=evaluator.id)
+    assert set(info.value.errors) == {"case_worker_id"}
+    auth.set_active(db, admin, coordinator.id, False)
+    assert "coordinadora" not in {u["username"] for u in cases.case_workers(db, frontdesk)}
+    with pytest.raises(ValidationError):
+        cases.open_case(db, frontdesk, someone, case_worker_id=coordinator.id)
+    assert cases.open_case(db, frontdesk, someone, case_worker_id=admin.id)
 
 
 def test_front_desk_cannot_make_herself_the_worker_to_read_confidential_notes(

@@ -1,9 +1,19 @@
 import datetime as dt
+import sqlite3
 
+import numpy as np
 import pytest
 
 from caremgmt.core.errors import ValidationError
-from caremgmt.registry.validation import normalize_phone, validate_caregiver, validate_dependent
+from caremgmt.registry.validation import (
+    age_from_parts,
+    age_on,
+    age_parts_sql,
+    age_sql,
+    normalize_phone,
+    validate_caregiver,
+    validate_dependent,
+)
 from tests.factories import TODAY, caregiver_data, child_data
 
 CONTEXT = {"localities": set(range(1, 21)), "blocks": {"BOSA"}}
@@ -101,3 +111,28 @@ def test_care_need_must_fit_age():
 def test_dates_as_date_objects_are_accepted():
     clean = validate_dependent(child_data(birth_date=dt.date(2023, 6, 1)), TODAY)
     assert clean["birth_date"] == "2023-06-01"
+
+
+AGE_CASES = [
+    ("2000-03-14", "2026-03-13", 25),  # the day before her birthday
+    ("2000-03-14", "2026-03-14", 26),  # on her birthday
+    ("2000-02-29", "2026-02-28", 25),  # born on 29 February: a year older only on 1 March
+    ("2000-02-29", "2026-03-01", 26),
+    ("2000-02-29", "2028-02-29", 28),
+    ("2020-12-31", "2026-01-01", 5),
+    ("2026-11-21", "2026-11-21", 0),
+    ("2030-01-01", "2026-03-01", -4),  # born after the day (a data error): negative, in every form
+]
+
+
+def test_the_age_rule_is_one_rule_in_python_sql_and_arrays():
+    expected = [age for _, _, age in AGE_CASES]
+    assert [age_on(dt.date.fromisoformat(b), dt.date.fromisoformat(on)) for b, on, _ in AGE_CASES] == expected
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (birth TEXT, stamp TEXT)")  # a stamp, as sessions store them
+    conn.executemany("INSERT INTO t VALUES (?, ?)", [(b, f"{on}T08:00") for b, on, _ in AGE_CASES])
+    assert [r[0] for r in conn.execute(f"SELECT {age_sql('birth', 'stamp')} FROM t ORDER BY rowid")] == expected
+    parts = np.array(
+        conn.execute(f"SELECT {age_parts_sql('birth')}, {age_parts_sql('stamp')} FROM t ORDER BY rowid").fetchall()
+    )
+    assert age_from_parts(parts[:, 0], parts[:, 1], parts[:, 2], parts[:, 3]).tolist() == expected

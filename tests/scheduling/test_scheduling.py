@@ -1,4 +1,5 @@
 import datetime as dt
+import sqlite3
 
 import pytest
 
@@ -95,7 +96,9 @@ def test_cancel_move_add_and_end_early(db, admin):
     assert actions == ["create", "update", "update", "create", "update"]
 
 
-def test_a_move_that_would_double_book_a_participant_is_refused(db, admin, frontdesk, clock_at):
+@pytest.fixture
+def booked_morning_and_afternoon(db, admin, frontdesk, clock_at):
+    """A caregiver booked into a class 08-11 and another 14-16 on Monday 23 Nov: (morning, afternoon) session ids."""
     from caremgmt.scheduling import booking
     from tests.factories import person
 
@@ -107,9 +110,59 @@ def test_a_move_that_would_double_book_a_participant_is_refused(db, admin, front
     caregiver = person(db, frontdesk, 1)
     booking.book(db, frontdesk, morning, caregiver)
     booking.book(db, frontdesk, afternoon, caregiver)
+    return morning, afternoon
+
+
+def test_a_move_that_would_double_book_a_participant_is_refused(db, admin, booked_morning_and_afternoon):
+    morning, _afternoon = booked_morning_and_afternoon
     with pytest.raises(ValidationError) as info:
         timetable.move_session(db, admin, morning, dt.date(2026, 11, 23), dt.time(15, 0), dt.time(17, 0))
     assert info.value.errors["start_time"].key == "error.move_overlap"
     with pytest.raises(ValidationError):
         timetable.move_session(db, admin, morning, dt.date(2026, 11, 20), dt.time(8, 0), dt.time(9, 0))  # the past
     timetable.move_session(db, admin, morning, dt.date(2026, 11, 23), dt.time(9, 0), dt.time(12, 0))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (("08:00", "10:00"), ("10:00", "12:00"), False),  # touching: one ends as the next starts
+        (("08:00", "10:00"), ("09:59", "12:00"), True),
+        (("08:00", "12:00"), ("09:00", "10:00"), True),  # one inside the other
+        (("08:00", "10:00"), ("08:00", "10:00"), True),  # the same times
+        (("08:00", "09:00"), ("11:00", "12:00"), False),
+        (("2026-11-23T08:00", "2026-11-23T10:00"), ("2026-11-24T08:00", "2026-11-24T10:00"), False),  # another day
+    ],
+)
+def test_sessions_overlap_only_when_each_starts_before_the_other_ends(a, b, expected):
+    def stamps(span):
+        return tuple(t if "T" in t else f"2026-11-23T{t}" for t in span)
+
+    a, b = stamps(a), stamps(b)
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE sessions (id INTEGER PRIMARY KEY, starts_at TEXT, ends_at TEXT)")
+    conn.executemany("INSERT INTO sessions VALUES (?, ?, ?)", [(1, *a), (2, *b)])
+    for first, second, x, y in ((a, b, 1, 2), (b, a, 2, 1)):  # the rule is symmetric
+        assert timetable.overlaps(*first, *second) is expected
+        by_alias = f"SELECT {timetable.overlap_sql('x', 'y')} FROM sessions x, sessions y WHERE x.id = ? AND y.id = ?"
+        assert conn.execute(by_alias, [x, y]).fetchone()[0] == expected
+        by_value = f"SELECT {timetable.overlap_sql('x', (':starts', ':ends'))} FROM sessions x WHERE x.id = :x"
+        assert conn.execute(by_value, {"x": x, "starts": second[0], "ends": second[1]}).fetchone()[0] == expected
+
+
+def test_a_move_may_end_as_another_booking_starts(db, admin, booked_morning_and_afternoon):
+    morning, afternoon = booked_morning_and_afternoon
+    timetable.move_session(db, admin, morning, dt.date(2026, 11, 23), dt.time(12, 0), dt.time(14, 0))
+    with pytest.raises(ValidationError) as info:
+        timetable.move_session(db, admin, morning, dt.date(2026, 11, 23), dt.time(12, 0), dt.time(14, 1))
+    assert info.value.errors["start_time"].key == "error.move_overlap"
+    timetable.move_session(db, admin, afternoon, dt.date(2026, 11, 23), dt.time(16, 0), dt.time(18, 0))
+
+
+def test_a_service_is_named_in_the_readers_language_spanish_by_default(db):
+    from caremgmt.scheduling import catalogue
+
+    [laundry] = [s for s in catalogue.list_services(db) if s["code"] == "LAVANDERIA"]
+    assert catalogue.service_name(laundry, "en") == laundry["name_en"]
+    assert catalogue.service_name(laundry, "es") == catalogue.service_name(laundry, "fr") == laundry["name_es"]
+    assert laundry["name_es"] != laundry["name_en"]
