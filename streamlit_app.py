@@ -1,4 +1,5 @@
-"""Entry point: first-run setup, login, and the navigation each role may see."""
+"""Entry point: first-run setup, login, the navigation each role may see, and the
+one database connection of each script run."""
 
 import streamlit as st
 
@@ -6,7 +7,8 @@ from caremgmt.core import actor, auth
 from caremgmt.core.db import db_path
 from caremgmt.core.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
-from pages.ui import database, language, tr, user
+from pages.ui.actions import Form, show_flash, write
+from pages.ui.session import db, language, script_run, tr, user
 
 st.set_page_config(page_title="caremgmt", page_icon=":material/diversity_1:", layout="wide")
 ensure_initialized(db_path())
@@ -72,13 +74,15 @@ def _language_picker() -> None:
     ]
     if chosen == language():
         return
-    current = user()
-    if current:
-        with database() as db:
-            st.session_state["user"] = auth.set_language(db, current, chosen)
-    else:
-        st.session_state["language"] = chosen
+    if user():
+        write(Form("language"), auth.set_language, chosen, then=_keep_user)
+        return  # refused (it says why)
+    st.session_state["language"] = chosen
     st.rerun()
+
+
+def _keep_user(account: actor.User) -> None:
+    st.session_state["user"] = account
 
 
 def _sidebar(current: actor.User) -> None:
@@ -90,21 +94,21 @@ def _sidebar(current: actor.User) -> None:
         st.rerun()
 
 
-current = user()
-if current is not None:
-    with database() as db:
-        current = auth.refresh(db, current)
-    if current is None:  # deactivated meanwhile: back to the login
-        st.session_state.clear()
-    else:
-        st.session_state["user"] = current
-_language_picker()
-if current is None:
-    with database() as db:
-        first_run = not auth.has_users(db)
-    entry = "pages/access/setup.py" if first_run else "pages/access/login.py"
-    navigation = st.navigation([st.Page(entry, title=tr("nav.setup" if first_run else "nav.login"))], position="hidden")
-else:
+def _navigation():
+    """The pages this session may see: the first-run setup or the login while
+    nobody is logged in, otherwise the sections the user's role allows."""
+    current = user()
+    if current is not None:
+        current = auth.refresh(db(), current)
+        if current is None:  # deactivated meanwhile: back to the login
+            st.session_state.clear()
+        else:
+            st.session_state["user"] = current
+    _language_picker()
+    if current is None:
+        first_run = not auth.has_users(db())
+        entry = "pages/access/setup.py" if first_run else "pages/access/login.py"
+        return st.navigation([st.Page(entry, title=tr("nav.setup" if first_run else "nav.login"))], position="hidden")
     _sidebar(current)
     sections = {
         tr(section): [
@@ -114,5 +118,12 @@ else:
         ]
         for section, pages in SECTIONS
     }
-    navigation = st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
-navigation.run()
+    return st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
+
+
+# One connection for the whole run, closed however the run ends (st.rerun,
+# st.stop and st.switch_page raise); pages reach it through pages.ui.session.db.
+with script_run():
+    navigation = _navigation()
+    show_flash(navigation.url_path)
+    navigation.run()

@@ -1,6 +1,8 @@
 """The house rules, checked on the source: the domain never imports streamlit,
 pages hold no SQL, a capability imports only core and the capabilities below
-it, nothing imports the tools, and no two modules import each other in a circle."""
+it, nothing imports the tools, no two modules import each other in a circle,
+and pages neither catch refusals themselves nor open their own connections
+(every write goes through pages.ui.actions.write on the run's one connection)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,34 @@ SQL = re.compile(
     r"|\bdb\[",
     re.IGNORECASE,
 )
+
+
+# Pages that may open a connection of their own: a st.cache_data computation runs
+# for whichever session asks first, so it cannot use that session's run connection.
+OWN_CONNECTIONS = {"pages/impact/impact.py"}
+
+
+def page_files() -> list[Path]:
+    """The pages and the entry point; not the shared helpers in pages/ui/, which
+    hold the one write helper and the one per-run connection."""
+    return [
+        *(p for p in sorted((ROOT / "pages").rglob("*.py")) if not p.is_relative_to(ROOT / "pages" / "ui")),
+        ROOT / "streamlit_app.py",
+    ]
+
+
+def page_offences(source: str, name: str) -> list[str]:
+    """A page that catches a refusal itself (any try: pages.ui.actions.write shows
+    refusals; read_or_stop, reads the domain may refuse) or opens its own connection."""
+    found = [
+        f"{name}:{node.lineno}: try/except in a page (use pages.ui.actions.write or read_or_stop)"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Try | ast.TryStar)
+    ]
+    opened = {m for m in imports(source, name) if m == "caremgmt.core.db.connect" or m.split(".")[0] == "sqlite3"}
+    if opened and name not in OWN_CONNECTIONS:
+        found.append(f"{name}: opens a connection of its own (use pages.ui.session.db)")
+    return found
 
 
 def module_name(path: Path) -> str:
@@ -97,6 +127,12 @@ def test_the_checks_see_what_they_check():
     assert "caremgmt.core.db -> caremgmt.registry.persons" in upward_imports(planted)
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
     assert SQL.search('rows = db.execute("SELECT id FROM persons")') and SQL.search("UPDATE persons SET x = 1")
+    planted = (
+        "from caremgmt.core.db import connect\n"
+        "try:\n    persons.give_consent(connect(), me, 1, 'research')\nexcept CareError as e:\n    st.error(e)\n"
+    )
+    assert len(page_offences(planted, "pages/desk/person.py")) == 2
+    assert len(page_files()) > 20
 
 
 def test_the_domain_never_imports_streamlit():
@@ -134,5 +170,14 @@ def test_pages_hold_no_sql():
         for path in [*(ROOT / "pages").rglob("*.py"), ROOT / "streamlit_app.py"]
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
         if SQL.search(line)
+    ]
+    assert offenders == []
+
+
+def test_pages_write_through_the_one_helper_on_the_run_connection():
+    offenders = [
+        offence
+        for path in page_files()
+        for offence in page_offences(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
     ]
     assert offenders == []

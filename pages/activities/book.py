@@ -7,30 +7,22 @@ import streamlit as st
 
 from caremgmt.core import reference
 from caremgmt.core.clock import today
-from caremgmt.core.errors import CareError
 from caremgmt.registry import persons
 from caremgmt.scheduling import booking, catalogue, timetable
-from pages.ui import (
-    block_picker,
-    database,
-    labeller,
-    page_header,
-    person_line,
-    service_label,
-    session_line,
-    show_error,
-    tr,
-    user,
-)
+from pages.ui.actions import Form, page_header, write
+from pages.ui.formatting import person_line, service_label, session_line
+from pages.ui.session import db, tr, user
+from pages.ui.widgets import block_picker, labeller
 
 HORIZON_DAYS = 28
 current = user()
-person_id = page_header("book.title", "book_flash")
+person_id = page_header("book.title")
+form = Form("book")
+pending_key = f"book_pending_{person_id}"
 
-with database() as db:
-    person = persons.get_person(db, current, person_id)
-    blocks = reference.blocks(db)
-    service_rows = [s for s in catalogue.list_services(db) if s["kind"] == "activity"]
+person = persons.get_person(db(), current, person_id)
+blocks = reference.blocks(db())
+service_rows = [s for s in catalogue.list_services(db()) if s["kind"] == "activity"]
 st.subheader(person_line(person))
 
 audience = "caregiver" if person["is_caregiver"] else "cared"
@@ -54,28 +46,21 @@ def outcome_text(result: booking.Booking) -> str:
     return tr("book.waitlisted", position=result.position)
 
 
-def run(action, *args, **kwargs) -> None:
-    with database() as db:
-        try:
-            results = action(db, current, *args, **kwargs)
-        except CareError as e:
-            show_error(e)
-            return
+def outcomes_text(results: booking.Booking | list[booking.Booking]) -> str:
     results = results if isinstance(results, list) else [results]
-    st.session_state.pop(f"book_pending_{person_id}", None)
-    st.session_state["book_flash"] = (
-        " · ".join(f"{tr('book.result_line', n=i + 1)} {outcome_text(r)}" for i, r in enumerate(results))
-        if len(results) > 1
-        else outcome_text(results[0])
-    )
-    st.rerun()
+    if len(results) == 1:
+        return outcome_text(results[0])
+    return " · ".join(f"{tr('book.result_line', n=i + 1)} {outcome_text(r)}" for i, r in enumerate(results))
 
 
-pending = st.session_state.get(f"book_pending_{person_id}")
+def book(action, *args, **kwargs) -> None:
+    write(form, action, *args, done=outcomes_text, then=lambda _: st.session_state.pop(pending_key, None), **kwargs)
+
+
+pending = st.session_state.get(pending_key)
 if pending:
-    with database() as db:
-        session = timetable.get_session(db, pending)
-        offers = booking.care_offers(db, current, pending, person_id)
+    session = timetable.get_session(db(), pending)
+    offers = booking.care_offers(db(), current, pending, person_id)
     st.markdown(f"**{tr('book.confirm')}** {session_line(session)}")
     care: dict[int, int] = {}
     for offer in offers:
@@ -85,32 +70,31 @@ if pending:
             st.caption(tr("book.no_care_for", name=name))
             continue
         options = {s["id"]: s for s in offer["sessions"]}
-        if st.checkbox(tr("book.care_for", name=name), value=True, key=f"care_{pending}_{cared['id']}"):
+        if st.checkbox(tr("book.care_for", name=name), value=True, key=form.key(f"care_{pending}_{cared['id']}")):
             chosen = st.selectbox(
                 tr("book.care_session"),
                 list(options),
-                key=f"care_session_{pending}_{cared['id']}",
+                key=form.key(f"care_session_{pending}_{cared['id']}"),
                 format_func=labeller(
                     options, lambda i, o=options: f"{session_line(o[i])} · {o[i]['booked_count']}/{o[i]['capacity']}"
                 ),
             )
             care[cared["id"]] = chosen
     col1, col2 = st.columns(2)
-    if col1.button(tr("book.confirm_button"), type="primary", key="book_confirm"):
-        run(booking.book, pending, person_id, care=care)
+    if col1.button(tr("book.confirm_button"), type="primary", key=form.key("confirm")):
+        book(booking.book, pending, person_id, care=care)
     if col2.button(tr("common.back"), key="book_back"):
-        st.session_state.pop(f"book_pending_{person_id}")
+        st.session_state.pop(pending_key)
         st.rerun()
     st.stop()
 
-with database() as db:
-    upcoming = [
-        s
-        for s in timetable.sessions_between(
-            db, current, block, today(), today() + dt.timedelta(days=HORIZON_DAYS), service_id=service_id
-        )
-        if s["status"] == "scheduled"
-    ]
+upcoming = [
+    s
+    for s in timetable.sessions_between(
+        db(), current, block, today(), today() + dt.timedelta(days=HORIZON_DAYS), service_id=service_id
+    )
+    if s["status"] == "scheduled"
+]
 if not upcoming:
     st.info(tr("book.no_sessions", days=HORIZON_DAYS))
 series = {}
@@ -119,16 +103,16 @@ for s in upcoming:
         start = dt.datetime.fromisoformat(s["starts_at"])
         series[s["schedule_id"]] = f"{start:%H:%M}–{s['ends_at'][11:]}{' · ' + s['room'] if s['room'] else ''}"
 for schedule_id, when in series.items():
-    if st.button(tr("book.series", when=when), key=f"series_{schedule_id}"):
-        run(booking.book_series, schedule_id, person_id)
+    if st.button(tr("book.series", when=when), key=form.key(f"series_{schedule_id}")):
+        book(booking.book_series, schedule_id, person_id)
 for session in upcoming:
     col1, col2, col3 = st.columns([4, 2, 1])
     col1.markdown(session_line(session))
     col2.markdown(
         tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"], waitlist=session["waitlist"])
     )
-    if col3.button(tr("book.book"), key=f"book_{session['id']}"):
-        if person["cares_for"]:
-            st.session_state[f"book_pending_{person_id}"] = session["id"]
+    if col3.button(tr("book.book"), key=form.key(session["id"])):
+        if person["cares_for"]:  # first ask about care for the people she cares for
+            st.session_state[pending_key] = session["id"]
             st.rerun()
-        run(booking.book, session["id"], person_id)
+        book(booking.book, session["id"], person_id)

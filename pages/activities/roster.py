@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from caremgmt.core.errors import CareError
 from caremgmt.registry.search import search_persons
 from caremgmt.scheduling import attendance, timetable
-from pages.ui import database, person_line, session_line, show_error, tr, user
+from pages.ui.actions import Form, write
+from pages.ui.formatting import person_line, session_line
+from pages.ui.session import db, tr, user
 
 current = user()
 session_id = st.session_state.get("session_id")
@@ -15,15 +16,13 @@ if session_id is None:
     st.info(tr("roster.none_selected"))
     st.page_link("pages/activities/day.py", label=tr("nav.day"), icon=":material/today:")
     st.stop()
-if flash := st.session_state.pop("roster_flash", None):
-    st.success(flash)
+form = Form("roster")
 
 walk_ins: dict[int, str] = st.session_state.setdefault(f"walk_ins_{session_id}", {})
 # Statuses marked so far survive the table being rebuilt (a walk-in added).
 marks: dict[int, str] = st.session_state.setdefault(f"marks_{session_id}", {})
-with database() as db:
-    session = timetable.get_session(db, session_id)
-    rows = attendance.roster(db, current, session_id)
+session = timetable.get_session(db(), session_id)
+rows = attendance.roster(db(), current, session_id)
 st.subheader(session_line(session))
 
 statuses = {s: tr(f"attendance.{s}") for s in attendance.STATUSES}
@@ -55,39 +54,37 @@ edited = st.data_editor(
         tr("roster.person"): st.column_config.TextColumn(disabled=True),
         tr("roster.status"): st.column_config.SelectboxColumn(options=list(statuses.values()), required=True),
     },
-    # A new editor after each save: edits kept by row position must not land on
-    # someone else once the saved walk-ins sort into the list.
+    # A new editor after each save (a new round of the form): edits kept by row
+    # position must not land on someone else once the saved walk-ins sort into the list.
     hide_index=True,
     width="stretch",
-    key=f"roster_editor_{session_id}_{st.session_state.get('roster_saves', 0)}",
+    key=form.key(f"editor_{session_id}"),
 )
 marks.update({int(r["person_id"]): by_label[r[tr("roster.status")]] for _, r in edited.iterrows()})
 st.caption(tr("roster.count", n=len(edited)))
-if st.button(tr("roster.save"), type="primary", key="roster_save"):
+
+
+def saved(_written: int) -> None:
+    walk_ins.clear()
+    marks.clear()
+
+
+if st.button(tr("roster.save"), type="primary", key=form.key("save")):
     marked = dict(marks)
-    with database() as db:
-        try:
-            written = attendance.save_roster(
-                db,
-                current,
-                session_id,
-                {pid: status for pid, status in marked.items() if pid not in walk_ins},
-                walk_ins=[pid for pid in walk_ins if marked.get(pid) == "present"],
-            )
-        except CareError as e:
-            show_error(e)
-        else:
-            walk_ins.clear()
-            marks.clear()
-            st.session_state["roster_saves"] = st.session_state.get("roster_saves", 0) + 1
-            st.session_state["roster_flash"] = tr("roster.saved", n=written)
-            st.rerun()
+    write(
+        form,
+        attendance.save_roster,
+        session_id,
+        {pid: status for pid, status in marked.items() if pid not in walk_ins},
+        walk_ins=[pid for pid in walk_ins if marked.get(pid) == "present"],
+        done=lambda written: tr("roster.saved", n=written),
+        then=saved,
+    )
 
 st.subheader(tr("roster.add_walk_in"))
 query = st.text_input(tr("search.box"), key=f"walk_in_query_{session_id}")
 if query:
-    with database() as db:
-        found = search_persons(db, current, query, page_size=8)
+    found = search_persons(db(), current, query, page_size=8)
     for person in found.rows:
         col1, col2 = st.columns([5, 1])
         col1.markdown(person_line({**person, "full_name": None}))

@@ -3,14 +3,13 @@
 import streamlit as st
 
 from caremgmt.core import reference
-from caremgmt.core.errors import ValidationError
-from pages.ui import choice, database, field_error, set_errors, text, tr, user
+from pages.ui.actions import Form, write
+from pages.ui.session import db, tr
+from pages.ui.widgets import choice, field_error, text
 
-current = user()
 st.title(tr("blocks.title"))
-with database() as db:
-    localities = reference.localities(db)
-    blocks = reference.blocks(db, include_closed=True)
+localities = reference.localities(db())
+blocks = reference.blocks(db(), include_closed=True)
 locality_labels = {code: f"{code:02d} {name}" for code, name in localities.items()}
 
 st.dataframe(
@@ -28,30 +27,17 @@ st.dataframe(
     width="stretch",
 )
 
-
-def save(action, *args, **kwargs) -> None:
-    with database() as db:
-        try:
-            action(db, current, *args, **kwargs)
-        except ValidationError as e:
-            set_errors("blocks", e)
-            st.rerun()
-    set_errors("blocks", None)
-    st.session_state["blocks_flash"] = tr("blocks.saved")
-    st.rerun()
-
-
-if flash := st.session_state.pop("blocks_flash", None):
-    st.success(flash)
-
 add_tab, edit_tab = st.tabs([tr("blocks.add"), tr("blocks.edit")])
-with add_tab, st.form("add_block"):
-    code = text("blocks", "code", "block_new_code", help=tr("blocks.code_help"))
-    name = text("blocks", "name", "block_new_name")
-    locality = choice("blocks", "locality_code", tuple(localities), None, "block_new_locality", labels=locality_labels)
-    kind = choice("blocks", "kind", ("block", "bus"), "block_kind", "block_new_kind", "block")
-    if st.form_submit_button(tr("blocks.add"), type="primary"):
-        save(reference.add_block, code, name, locality, kind)
+adding = Form("block_new")
+with add_tab, st.form(adding.id):
+    code = text(adding.scope, "code", adding.key("code"), help=tr("blocks.code_help"))
+    name = text(adding.scope, "name", adding.key("name"))
+    locality = choice(
+        adding.scope, "locality_code", tuple(localities), None, adding.key("locality"), labels=locality_labels
+    )
+    kind = choice(adding.scope, "kind", ("block", "bus"), "block_kind", adding.key("kind"), "block")
+    if st.form_submit_button(tr("blocks.add"), type="primary", key=adding.key()):
+        write(adding, reference.add_block, code, name, locality, kind, done=tr("blocks.saved"))
 
 with edit_tab:
     by_code = {b["code"]: b for b in blocks}
@@ -59,18 +45,27 @@ with edit_tab:
         tr("blocks.choose"), list(by_code), format_func=lambda c: by_code[c]["name"], key="block_edit_code"
     )
     block = by_code[selected]
-    with st.form(f"edit_block_{selected}"):
-        new_name = st.text_input(tr("field.name"), value=block["name"], key=f"block_name_{selected}")
-        field_error("blocks", "name")
+    editing = Form("block")
+    with st.form(editing.key(f"form_{selected}")):
+        new_name = st.text_input(tr("field.name"), value=block["name"], key=editing.key(f"name_{selected}"))
+        field_error(editing.scope, "name")
         new_locality = choice(
-            "blocks",
+            editing.scope,
             "locality_code",
             tuple(localities),
             None,
-            f"block_locality_{selected}",
+            editing.key(f"locality_{selected}"),
             block["locality_code"],
             labels=locality_labels,
         )
-        open_ = st.checkbox(tr("blocks.is_open"), value=bool(block["active"]), key=f"block_active_{selected}")
-        if st.form_submit_button(tr("blocks.save"), type="primary"):
-            save(reference.update_block, selected, name=new_name, locality_code=new_locality, active=open_)
+        open_ = st.checkbox(tr("blocks.is_open"), value=bool(block["active"]), key=editing.key(f"active_{selected}"))
+        if st.form_submit_button(tr("blocks.save"), type="primary", key=editing.key(f"submit_{selected}")):
+            write(
+                editing,
+                reference.update_block,
+                selected,
+                name=new_name,
+                locality_code=new_locality,
+                active=open_,
+                done=tr("blocks.saved"),
+            )

@@ -3,15 +3,12 @@
 import streamlit as st
 
 from caremgmt.casework import institutions
-from caremgmt.core.errors import CareError
-from pages.ui import choice, database, labeller, show_error, tr, user
+from pages.ui.actions import Form, write
+from pages.ui.session import db, tr
+from pages.ui.widgets import choice, field_error, labeller
 
-current = user()
 st.title(tr("institutions.title"))
-if flash := st.session_state.pop("institutions_flash", None):
-    st.success(flash)
-with database() as db:
-    rows = institutions.list_institutions(db, include_inactive=True)
+rows = institutions.list_institutions(db(), include_inactive=True)
 st.dataframe(
     [
         {
@@ -34,22 +31,17 @@ selected = st.selectbox(
     format_func=labeller([None, *by_id], lambda i: tr("institutions.new") if i is None else by_id[i]["name"]),
 )
 row = by_id.get(selected, {})
-with st.form(f"institution_{selected}"):
-    data = {
-        "code": st.text_input(tr("field.code"), row.get("code", ""), key=f"inst_code_{selected}"),
-        "name": st.text_input(tr("field.name"), row.get("name", ""), key=f"inst_name_{selected}"),
-        "sector": choice(
-            "inst", "sector", institutions.SECTORS, "sector", f"inst_sector_{selected}", row.get("sector"), True
-        ),
-        "contact": st.text_input(tr("field.contact"), row.get("contact") or "", key=f"inst_contact_{selected}"),
-        "active": st.checkbox(tr("services.active"), bool(row.get("active", 1)), key=f"inst_active_{selected}"),
-    }
-    if st.form_submit_button(tr("institutions.save"), type="primary"):
-        with database() as db:
-            try:
-                institutions.save_institution(db, current, data, selected)
-            except CareError as e:
-                show_error(e)
-            else:
-                st.session_state["institutions_flash"] = tr("institutions.saved")
-                st.rerun()
+form = Form("inst")
+with st.form(form.key(f"form_{selected}")):
+    data = {"code": st.text_input(tr("field.code"), row.get("code", ""), key=form.key(f"code_{selected}"))}
+    field_error(form.scope, "code")
+    data["name"] = st.text_input(tr("field.name"), row.get("name", ""), key=form.key(f"name_{selected}"))
+    field_error(form.scope, "name")
+    data["sector"] = choice(
+        form.scope, "sector", institutions.SECTORS, "sector", form.key(f"sector_{selected}"), row.get("sector"), True
+    )
+    data["contact"] = st.text_input(tr("field.contact"), row.get("contact") or "", key=form.key(f"contact_{selected}"))
+    field_error(form.scope, "contact")
+    data["active"] = st.checkbox(tr("services.active"), bool(row.get("active", 1)), key=form.key(f"active_{selected}"))
+    if st.form_submit_button(tr("institutions.save"), type="primary", key=form.key(f"submit_{selected}")):
+        write(form, institutions.save_institution, data, selected, done=tr("institutions.saved"))

@@ -3,18 +3,15 @@ with which eligibility and care-hours rule."""
 
 import streamlit as st
 
-from caremgmt.core.errors import ValidationError
 from caremgmt.registry import vocab
 from caremgmt.scheduling import catalogue
-from pages.ui import choice, database, field_error, labeller, service_label, set_errors, text, tr, user
+from pages.ui.actions import Form, write
+from pages.ui.formatting import service_label
+from pages.ui.session import db, tr
+from pages.ui.widgets import choice, field_error, labeller, text
 
-SCOPE = "services"
-current = user()
 st.title(tr("services.title"))
-with database() as db:
-    service_rows = catalogue.list_services(db, include_inactive=True)
-if flash := st.session_state.pop("services_flash", None):
-    st.success(flash)
+service_rows = catalogue.list_services(db(), include_inactive=True)
 
 st.dataframe(
     [
@@ -46,40 +43,42 @@ selected = st.selectbox(
 current_service = by_id.get(
     selected, {"kind": "activity", "audience": "caregiver", "care_hours_rule": "simultaneity", "default_minutes": 120}
 )
-k = f"svc{selected or 'new'}_"
-with st.form(f"service_{selected}"):
+form = Form(f"svc{selected or 'new'}")
+SCOPE = form.scope
+k = form.key
+with st.form(form.id):
     col1, col2 = st.columns(2)
     with col1:
-        data = {"code": text(SCOPE, "code", k + "code", current_service.get("code"), True)}
-        data["name_es"] = text(SCOPE, "name_es", k + "name_es", current_service.get("name_es"), True)
+        data = {"code": text(SCOPE, "code", k("code"), current_service.get("code"), True)}
+        data["name_es"] = text(SCOPE, "name_es", k("name_es"), current_service.get("name_es"), True)
         data["category"] = choice(
-            SCOPE, "category", catalogue.CATEGORIES, "category", k + "category", current_service.get("category"), True
+            SCOPE, "category", catalogue.CATEGORIES, "category", k("category"), current_service.get("category"), True
         )
         data["audience"] = choice(
-            SCOPE, "audience", catalogue.AUDIENCES, "audience", k + "audience", current_service.get("audience"), True
+            SCOPE, "audience", catalogue.AUDIENCES, "audience", k("audience"), current_service.get("audience"), True
         )
         data["care_need"] = choice(
-            SCOPE, "care_need", vocab.CARE_NEEDS, "care_need", k + "care_need", current_service.get("care_need")
+            SCOPE, "care_need", vocab.CARE_NEEDS, "care_need", k("care_need"), current_service.get("care_need")
         )
     with col2:
         data["kind"] = choice(
-            SCOPE, "kind", catalogue.KINDS, "service_kind", k + "kind", current_service.get("kind"), True
+            SCOPE, "kind", catalogue.KINDS, "service_kind", k("kind"), current_service.get("kind"), True
         )
-        data["name_en"] = text(SCOPE, "name_en", k + "name_en", current_service.get("name_en"), True)
+        data["name_en"] = text(SCOPE, "name_en", k("name_en"), current_service.get("name_en"), True)
         data["default_minutes"] = st.number_input(
             tr("field.default_minutes"),
             15,
             600,
             int(current_service.get("default_minutes") or 120),
             step=15,
-            key=k + "minutes",
+            key=k("minutes"),
         )
         col3, col4 = st.columns(2)
         data["min_age"] = col3.number_input(
-            tr("field.min_age"), 0, 120, current_service.get("min_age"), key=k + "min_age"
+            tr("field.min_age"), 0, 120, current_service.get("min_age"), key=k("min_age")
         )
         data["max_age"] = col4.number_input(
-            tr("field.max_age"), 0, 120, current_service.get("max_age"), key=k + "max_age"
+            tr("field.max_age"), 0, 120, current_service.get("max_age"), key=k("max_age")
         )
         field_error(SCOPE, "max_age")
         data["care_hours_rule"] = choice(
@@ -87,7 +86,7 @@ with st.form(f"service_{selected}"):
             "care_hours_rule",
             catalogue.CARE_HOURS_RULES,
             "care_hours_rule",
-            k + "rule",
+            k("rule"),
             current_service.get("care_hours_rule"),
             True,
         )
@@ -97,22 +96,13 @@ with st.form(f"service_{selected}"):
             24.0,
             float(current_service.get("hours_per_unit") or 0),
             step=0.05,
-            key=k + "hours",
+            key=k("hours"),
         )
         field_error(SCOPE, "hours_per_unit")
-    if st.form_submit_button(tr("services.save"), type="primary"):
-        with database() as db:
-            try:
-                catalogue.save_service(db, current, data, selected)
-            except ValidationError as e:
-                set_errors(SCOPE, e)
-                st.rerun()
-        set_errors(SCOPE, None)
-        st.session_state["services_flash"] = tr("services.saved")
-        st.rerun()
+    if st.form_submit_button(tr("services.save"), type="primary", key=form.key()):
+        write(form, catalogue.save_service, data, selected, done=tr("services.saved"))
 if selected is not None:
     active = bool(by_id[selected]["active"])
-    if st.button(tr("services.deactivate") if active else tr("services.activate"), key="service_toggle"):
-        with database() as db:
-            catalogue.set_service_active(db, current, selected, not active)
-        st.rerun()
+    toggling = Form("service")
+    if st.button(tr("services.deactivate") if active else tr("services.activate"), key=toggling.key("toggle")):
+        write(toggling, catalogue.set_service_active, selected, not active)

@@ -3,18 +3,16 @@
 import streamlit as st
 
 from caremgmt.core import actor, auth, reference
-from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import LANGUAGES
-from pages.ui import choice, database, field_error, set_errors, text, tr, user
+from pages.ui.actions import Form, write
+from pages.ui.session import db, tr, user
+from pages.ui.widgets import choice, field_error, text
 
 current = user()
 st.title(tr("users.title"))
-with database() as db:
-    accounts = auth.list_users(db, current)
-    blocks = reference.blocks(db)
+accounts = auth.list_users(db(), current)
+blocks = reference.blocks(db())
 
-if flash := st.session_state.pop("users_flash", None):
-    st.success(flash)
 st.dataframe(
     [
         {
@@ -31,30 +29,32 @@ st.dataframe(
 )
 
 st.subheader(tr("users.add"))
-with st.form("add_user"):
-    username = text("users", "username", "user_new_name")
-    password = st.text_input(tr("field.password"), type="password", key="user_new_password")
-    field_error("users", "password")
-    role = choice("users", "role", actor.ROLES, "role", "user_new_role", "frontdesk", True)
+adding = Form("user_new")
+with st.form(adding.id):
+    username = text(adding.scope, "username", adding.key("name"))
+    password = st.text_input(tr("field.password"), type="password", key=adding.key("password"))
+    field_error(adding.scope, "password")
+    role = choice(adding.scope, "role", actor.ROLES, "role", adding.key("role"), "frontdesk", True)
     block = choice(
-        "users",
+        adding.scope,
         "block_code",
         tuple(b["code"] for b in blocks),
         None,
-        "user_new_block",
+        adding.key("block"),
         labels={b["code"]: b["name"] for b in blocks},
     )
-    language = choice("users", "language", LANGUAGES, "language", "user_new_language", "es", True)
-    if st.form_submit_button(tr("users.add"), type="primary"):
-        with database() as db:
-            try:
-                auth.create_user(db, current, username, password, role, block, language)
-            except ValidationError as e:
-                set_errors("users", e)
-                st.rerun()
-        set_errors("users", None)
-        st.session_state["users_flash"] = tr("users.created", username=username.strip().lower())
-        st.rerun()
+    language = choice(adding.scope, "language", LANGUAGES, "language", adding.key("language"), "es", True)
+    if st.form_submit_button(tr("users.add"), type="primary", key=adding.key()):
+        write(
+            adding,
+            auth.create_user,
+            username,
+            password,
+            role,
+            block,
+            language,
+            done=lambda account: tr("users.created", username=account.username),
+        )
 
 st.subheader(tr("users.activation"))
 others = {a["id"]: a for a in accounts if a["id"] != current.id}
@@ -63,7 +63,6 @@ if others:
         tr("users.choose"), list(others), format_func=lambda i: others[i]["username"], key="user_toggle"
     )
     is_active = bool(others[chosen]["active"])
-    if st.button(tr("users.deactivate") if is_active else tr("users.activate"), key="user_toggle_button"):
-        with database() as db:
-            auth.set_active(db, current, chosen, not is_active)
-        st.rerun()
+    toggling = Form("user_toggle")
+    if st.button(tr("users.deactivate") if is_active else tr("users.activate"), key=toggling.key("button")):
+        write(toggling, auth.set_active, chosen, not is_active)

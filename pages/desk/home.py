@@ -3,7 +3,8 @@
 import streamlit as st
 
 from caremgmt.core import auth
-from pages.ui import SEARCH_PAGE, tr, user
+from pages.ui.actions import SEARCH_PAGE
+from pages.ui.session import tr, user
 
 current = user()
 st.title(tr("home.title", name=current.username))

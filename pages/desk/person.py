@@ -3,33 +3,20 @@
 import streamlit as st
 
 from caremgmt.casework import timeline
-from caremgmt.casework.outcomes import PROGRAMMES
 from caremgmt.core import reference
 from caremgmt.core.clock import to_local
-from caremgmt.core.errors import CareError, DuplicateDocument, ProbableDuplicates, ValidationError
+from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates
+from caremgmt.core.i18n import format_number
 from caremgmt.registry import persons, vocab
 from caremgmt.registry.validation import format_phone
 from caremgmt.scheduling import attendance, booking
 from caremgmt.scheduling.carehours import care_hours_freed
-from pages.ui import (
-    SEARCH_PAGE,
-    cared_person_fields,
-    caregiver_fields,
-    database,
-    label,
-    open_person,
-    person_line,
-    service_label,
-    session_line,
-    set_errors,
-    show_error,
-    tr,
-    user,
-)
+from pages.ui.actions import SEARCH_PAGE, Form, open_person, write
+from pages.ui.formatting import label, person_line, service_label, session_line
+from pages.ui.person_fields import cared_person_fields, caregiver_fields
+from pages.ui.session import db, tr, user
 
 current = user()
-if flash := st.session_state.pop("flash", None):
-    st.success(flash)
 person_id = st.session_state.get("person_id")
 if person_id is None:
     st.title(tr("person.title"))
@@ -37,20 +24,13 @@ if person_id is None:
     st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
     st.stop()
 
-
-def done(message_key: str) -> None:
-    st.session_state["flash"] = tr(message_key)
-    st.rerun()
-
-
-with database() as db:
-    person = persons.get_person(db, current, person_id)
-    localities = reference.localities(db)
-    blocks = reference.blocks(db, include_closed=True)
-    history = persons.person_history(db, current, person_id)
-    bookings = booking.person_bookings(db, current, person_id)
-    attended = attendance.summary(db, current, person_id)
-    freed = care_hours_freed(db, person_id=person_id)
+person = persons.get_person(db(), current, person_id)
+localities = reference.localities(db())
+blocks = reference.blocks(db(), include_closed=True)
+history = persons.person_history(db(), current, person_id)
+bookings = booking.person_bookings(db(), current, person_id)
+attended = attendance.summary(db(), current, person_id)
+freed = care_hours_freed(db(), person_id=person_id)
 
 st.title(person["full_name"])
 kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_for")
@@ -86,18 +66,20 @@ activities, timeline_tab, details, people, consents_tab, history_tab = st.tabs(
 with timeline_tab:
     events = []
     if timeline_tab.open:
-        with database() as db:
-            events = timeline.person_timeline(db, current, person_id)
+        events = timeline.person_timeline(db(), current, person_id)
     for event in events:
-        detail = event["detail"] or ""
-        if event["kind"].split("_")[0] in ("booking", "laundry", "attendance", "referral") and "|" in detail:
-            detail = detail.split("|")[1 if current.language == "en" else 0]  # a service name in both languages
-        elif event["kind"] == "outcome":
-            detail = tr(f"outcome.{detail}") + (f" · {event['ref']}" if event["ref"] else "")
-        elif event["kind"].startswith("enrolment") or (event["kind"].startswith("referral") and detail in PROGRAMMES):
-            detail = tr(f"programme.{detail}")
+        if event["kind"] == "outcome":
+            detail = tr(f"outcome.{event['outcome']}") + (f" · {event['institution']}" if event["institution"] else "")
+        elif event["institution"]:  # a referral to an institution
+            detail = event["institution"]
+        elif event["name_es"]:  # a booking, laundry load, attendance or referral: its service
+            detail = service_label(event)
+        elif event["programme"]:  # an enrolment or a referral to a programme
+            detail = tr(f"programme.{event['programme']}")
         elif event["kind"] == "case_opened":
-            detail = tr(f"priority.{detail}")
+            detail = tr(f"priority.{event['priority']}")
+        else:
+            detail = event["body"] or ""  # a note (registration has no detail)
         st.markdown(f"**{event['at'][:16].replace('T', ' ')}** · {tr('timeline.' + event['kind'])} · {detail}")
 
 with activities:
@@ -105,10 +87,11 @@ with activities:
     col1.metric(tr("attendance.present"), attended["counts"]["present"])
     col2.metric(tr("attendance.excused"), attended["counts"]["excused"])
     col3.metric(tr("attendance.absent"), attended["counts"]["absent"])
-    col4.metric(tr("person.care_hours"), f"{freed.hours:g} h")
+    col4.metric(tr("person.care_hours"), f"{format_number(freed.hours, current.language, decimals=1)} h")
     st.subheader(tr("person.upcoming"))
     if not bookings:
         st.caption(tr("person.no_bookings"))
+    cancelling = Form("cancel_booking")
     for row in bookings:
         col1, col2, col3 = st.columns([4, 2, 1])
         col1.markdown(session_line({**row, "room": None}))
@@ -118,14 +101,8 @@ with activities:
             col2.markdown(tr(f"load_status.{row['load_status']}"))
         else:
             col2.markdown(tr("book.booked"))
-        if col3.button(tr("person.cancel_booking"), key=f"cancel_booking_{row['participant_id']}"):
-            with database() as db:
-                try:
-                    booking.cancel(db, current, row["participant_id"])
-                except CareError as e:
-                    show_error(e)
-                else:
-                    done("person.booking_cancelled")
+        if col3.button(tr("person.cancel_booking"), key=cancelling.key(row["participant_id"])):
+            write(cancelling, booking.cancel, row["participant_id"], done=tr("person.booking_cancelled"))
     if attended["recent"]:
         st.subheader(tr("person.recent_attendance"))
         st.dataframe(
@@ -163,24 +140,14 @@ with details:
     col1, col2 = st.columns(2)
     for i, (field, value) in enumerate(shown.items()):
         (col1 if i % 2 == 0 else col2).markdown(f"**{tr('field.' + field)}:** {value}")
-    with st.expander(tr("person.edit"), icon=":material/edit:"), st.form(f"edit_{person_id}"):
-        prefix = f"edit{person_id}_"
+    editing = Form(f"edit{person_id}")
+    with st.expander(tr("person.edit"), icon=":material/edit:"), st.form(editing.id):
         if person["is_caregiver"]:
-            changes = caregiver_fields("edit", prefix, localities, blocks, person)
+            changes = caregiver_fields(editing.scope, editing.key, localities, blocks, person)
         else:
-            changes = cared_person_fields("edit", prefix, current=person, link=False)
-        if st.form_submit_button(tr("person.save"), type="primary"):
-            with database() as db:
-                try:
-                    persons.update_person(db, current, person_id, changes)
-                except ValidationError as e:
-                    set_errors("edit", e)
-                    st.rerun()
-                except CareError as e:
-                    show_error(e)
-                else:
-                    set_errors("edit", None)
-                    done("person.saved")
+            changes = cared_person_fields(editing.scope, editing.key, current=person, link=False)
+        if st.form_submit_button(tr("person.save"), type="primary", key=editing.key()):
+            write(editing, persons.update_person, person_id, changes, done=tr("person.saved"))
 
 with people:
     for side, title, rows in (
@@ -200,42 +167,48 @@ with people:
             if col2.button(tr("common.open"), key=f"open_{side}_{row['id']}"):
                 open_person(row["id"])
     st.subheader(tr("person.add_dependent"))
-    with st.form(f"dependent_{person_id}", clear_on_submit=False):
-        dependent = cared_person_fields("dep", f"dep{person_id}_", "dependents.0.")
-        add_clicked = st.form_submit_button(tr("person.add_dependent_submit"))
+    adding = Form(f"dep{person_id}")
+    outcome_key = f"dep_outcome_{person_id}"
+    with st.form(adding.id, clear_on_submit=False):
+        dependent = cared_person_fields(adding.scope, adding.key, "dependents.0.")
+        add_clicked = st.form_submit_button(tr("person.add_dependent_submit"), key=adding.key())
+
+    def ask(outcome: DuplicateDocument | ProbableDuplicates) -> None:
+        """Someone like her is registered: ask whether to link her or add a new person."""
+        st.session_state[outcome_key] = outcome
 
     def add(data: dict, confirmed_new: bool = False) -> None:
-        with database() as db:
-            try:
-                persons.add_dependent(db, current, person_id, data, confirmed_new=confirmed_new)
-            except ValidationError as e:
-                set_errors("dep", e)
-                st.rerun()
-            except (DuplicateDocument, ProbableDuplicates) as e:
-                set_errors("dep", None)
-                st.session_state[f"dep_outcome_{person_id}"] = e
-                st.rerun()
-        set_errors("dep", None)
-        st.session_state.pop(f"dep_outcome_{person_id}", None)
-        done("person.dependent_added")
+        write(
+            adding,
+            persons.add_dependent,
+            person_id,
+            data,
+            confirmed_new=confirmed_new,
+            done=tr("person.dependent_added"),
+            then=lambda _: st.session_state.pop(outcome_key, None),
+            outcomes={DuplicateDocument: ask, ProbableDuplicates: ask},
+        )
 
     if add_clicked:
         add(dependent)
-    outcome = st.session_state.get(f"dep_outcome_{person_id}")
+    outcome = st.session_state.get(outcome_key)
     if outcome is not None:
         candidates = [outcome.person] if isinstance(outcome, DuplicateDocument) else outcome.matches
-        show_error(outcome)
+        st.error(outcome.message.render(current.language))
         link_fields = {"relationship": dependent["relationship"], "care_need": dependent["care_need"]}
         for match in candidates:
             col1, col2 = st.columns([5, 1])
             col1.markdown(f"**{person_line(match)}**")
-            if col2.button(tr("person.link_this"), key=f"link_{match['id']}"):
+            if col2.button(tr("person.link_this"), key=adding.key(f"link_{match['id']}")):
                 add({"existing_person_id": match["id"], **link_fields})
-        if isinstance(outcome, ProbableDuplicates) and st.button(tr("register.confirm_different"), key="dep_new"):
+        if isinstance(outcome, ProbableDuplicates) and st.button(
+            tr("register.confirm_different"), key=adding.key("new")
+        ):
             add(dependent, confirmed_new=True)
 
 with consents_tab:
     active = {c["purpose"] for c in person["consents"] if not c["withdrawn_at"]}
+    withdrawing, giving = Form("withdraw"), Form("give")
     for consent in person["consents"]:
         col1, col2 = st.columns([5, 1])
         status = (
@@ -244,20 +217,17 @@ with consents_tab:
             else tr("consent.active")
         )
         col1.markdown(
-            f"**{tr('consent.' + consent['purpose'] + '.label')}** · {tr('consent.given_on', at=to_local(consent['given_at'])[:10])}"
+            f"**{tr('consent.' + consent['purpose'] + '.label')}**"
+            f" · {tr('consent.given_on', at=to_local(consent['given_at'])[:10])}"
             f" · v{consent['text_version']} · {status}"
         )
-        if not consent["withdrawn_at"] and col2.button(tr("consent.withdraw"), key=f"withdraw_{consent['id']}"):
-            with database() as db:
-                persons.withdraw_consent(db, current, consent["id"])
-            done("consent.withdrawn")
+        if not consent["withdrawn_at"] and col2.button(tr("consent.withdraw"), key=withdrawing.key(consent["id"])):
+            write(withdrawing, persons.withdraw_consent, consent["id"], done=tr("consent.withdrawn"))
     for purpose in vocab.CONSENT_PURPOSES:
         if purpose not in active and st.button(
-            tr("consent.give", purpose=tr(f"consent.{purpose}.label")), key=f"give_{purpose}"
+            tr("consent.give", purpose=tr(f"consent.{purpose}.label")), key=giving.key(purpose)
         ):
-            with database() as db:
-                persons.give_consent(db, current, person_id, purpose)
-            done("consent.given")
+            write(giving, persons.give_consent, person_id, purpose, done=tr("consent.given"))
 
 with history_tab:
     st.dataframe(

@@ -1,37 +1,44 @@
 """Register a caregiver with the people she cares for and her consents."""
 
+import time
+
 import streamlit as st
 
 from caremgmt.core import reference
-from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates, ValidationError
+from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates
 from caremgmt.registry import persons, vocab
-from pages.ui import (
-    cared_person_fields,
-    caregiver_fields,
-    choice,
-    database,
-    field_error,
-    open_person,
-    person_line,
-    set_errors,
-    tr,
-    user,
-)
+from pages.ui.actions import Form, open_person, write
+from pages.ui.formatting import person_line
+from pages.ui.person_fields import cared_person_fields, caregiver_fields
+from pages.ui.session import db, tr, user
+from pages.ui.widgets import choice, field_error
 
-SCOPE = "reg"
 MAX_DEPENDENTS = 6
+FOLLOW_SECONDS = 3.0
 current = user()
+form = Form("reg")
+SCOPE = form.scope
+
+# The second click of a double click on "Registrar" still asks for this page,
+# after the first one registered her and opened her file: follow the first one
+# there (the click itself finds no button: the form is in a new round).
+registered_now = st.session_state.pop("reg_registered", None)
+if registered_now and time.monotonic() < registered_now["until"]:
+    st.session_state["reg_registered"] = registered_now
+    open_person(registered_now["person_id"])
+
 links: dict[int, dict] = st.session_state.setdefault("reg_links", {})
 
 st.title(tr("register.title"))
-with database() as db:
-    localities = reference.localities(db)
-    blocks = reference.blocks(db)
+localities = reference.localities(db())
+blocks = reference.blocks(db())
 
-count = st.number_input(tr("register.dependents_count"), min_value=0, max_value=MAX_DEPENDENTS, step=1, key="reg_count")
-with st.form("register"):
+count = st.number_input(
+    tr("register.dependents_count"), min_value=0, max_value=MAX_DEPENDENTS, step=1, key=form.key("count")
+)
+with st.form(form.id):
     st.subheader(tr("register.caregiver"))
-    caregiver = caregiver_fields(SCOPE, "reg_", localities, blocks, {"home_block": current.block_code})
+    caregiver = caregiver_fields(SCOPE, form.key, localities, blocks, {"home_block": current.block_code})
     dependents = []
     for i in range(int(count)):
         st.subheader(tr("register.dependent", n=i + 1))
@@ -44,7 +51,7 @@ with st.form("register"):
                     f"dependents.{i}.relationship",
                     vocab.RELATIONSHIPS,
                     "relationship",
-                    f"reg_dep{i}_relationship",
+                    form.key(f"dep{i}_relationship"),
                     required=True,
                 )
             with col2:
@@ -53,56 +60,64 @@ with st.form("register"):
                     f"dependents.{i}.care_need",
                     vocab.CARE_NEEDS,
                     "care_need",
-                    f"reg_dep{i}_care_need",
+                    form.key(f"dep{i}_care_need"),
                     required=True,
                 )
             dependents.append(
                 {"existing_person_id": links[i]["id"], "relationship": relationship, "care_need": care_need}
             )
         else:
-            dependents.append(cared_person_fields(SCOPE, f"reg_dep{i}_", f"dependents.{i}."))
+            dependents.append(
+                cared_person_fields(SCOPE, lambda name, i=i: form.key(f"dep{i}_{name}"), f"dependents.{i}.")
+            )
     st.subheader(tr("register.consents"))
     with st.expander(tr("consent.registration.title")):
         st.write(tr("consent.registration.text"))
-    consents = {"registration": st.checkbox(tr("consent.registration.label") + " *", key="reg_consent_registration")}
+    consents = {
+        "registration": st.checkbox(tr("consent.registration.label") + " *", key=form.key("consent_registration"))
+    }
     field_error(SCOPE, "consent_registration")
-    consents["reminders"] = st.checkbox(tr("consent.reminders.label"), key="reg_consent_reminders")
-    consents["research"] = st.checkbox(tr("consent.research.label"), key="reg_consent_research")
+    consents["reminders"] = st.checkbox(tr("consent.reminders.label"), key=form.key("consent_reminders"))
+    consents["research"] = st.checkbox(tr("consent.research.label"), key=form.key("consent_research"))
     st.caption(tr("register.consent_version", version=vocab.CONSENT_TEXT_VERSION))
-    submitted = st.form_submit_button(tr("register.submit"), type="primary")
+    submitted = st.form_submit_button(tr("register.submit"), type="primary", key=form.key())
+
+
+def registered(person_id: int) -> None:
+    """Forget the links and questions of this registration, then open her file."""
+    st.session_state.pop("reg_links", None)
+    st.session_state.pop("reg_outcome", None)
+    st.session_state["reg_registered"] = {"person_id": person_id, "until": time.monotonic() + FOLLOW_SECONDS}
+    open_person(person_id)
+
+
+def duplicate(error: DuplicateDocument) -> None:
+    st.session_state["reg_outcome"] = {"duplicate": error.person, "field": error.field}
+
+
+def probable(error: ProbableDuplicates) -> None:
+    st.session_state["reg_outcome"] = {"matches": error.matches}
 
 
 def submit(confirmed_new: bool) -> None:
     st.session_state.pop("reg_outcome", None)
-    with database() as db:
-        try:
-            person_id = persons.register_caregiver(
-                db, current, caregiver, dependents, consents, confirmed_new=confirmed_new
-            )
-        except ValidationError as e:
-            set_errors(SCOPE, e)
-            st.session_state["reg_outcome"] = {"invalid": True}
-            st.rerun()
-        except DuplicateDocument as e:
-            set_errors(SCOPE, None)
-            st.session_state["reg_outcome"] = {"duplicate": e.person, "field": e.field}
-            st.rerun()
-        except ProbableDuplicates as e:
-            set_errors(SCOPE, None)
-            st.session_state["reg_outcome"] = {"matches": e.matches}
-            st.rerun()
-    for key in [k for k in st.session_state if k.startswith("reg_")]:
-        del st.session_state[key]
-    st.session_state["flash"] = tr("register.saved", name=f"{caregiver['first_names']} {caregiver['last_names']}")
-    open_person(person_id)
+    write(
+        form,
+        persons.register_caregiver,
+        caregiver,
+        dependents,
+        consents,
+        confirmed_new=confirmed_new,
+        done=tr("register.saved", name=f"{caregiver['first_names']} {caregiver['last_names']}"),
+        then=registered,
+        outcomes={DuplicateDocument: duplicate, ProbableDuplicates: probable},
+    )
 
 
 if submitted:
     submit(confirmed_new=False)
 
 outcome = st.session_state.get("reg_outcome") or {}
-if outcome.get("invalid"):
-    st.error(tr("error.invalid_form"))
 if "duplicate" in outcome:
     person, field = outcome["duplicate"], outcome["field"]
     st.error(tr("register.duplicate_document", person=person_line(person)))
@@ -126,5 +141,5 @@ if "matches" in outcome:
         col1.markdown(f"**{person_line(match)}** · {section} · {tr('register.matched_on', reasons=reasons)}")
         if col2.button(tr("common.open"), key=f"reg_open_match_{match['id']}_{match['field']}"):
             open_person(match["id"])
-    if st.button(tr("register.confirm_different"), key="reg_confirm_new", type="primary"):
+    if st.button(tr("register.confirm_different"), key=form.key("confirm_new"), type="primary"):
         submit(confirmed_new=True)

@@ -3,7 +3,9 @@
 import streamlit as st
 
 from caremgmt.registry.search import search_persons
-from pages.ui import database, open_person, person_line, tr, user
+from pages.ui.actions import open_person
+from pages.ui.formatting import person_line
+from pages.ui.session import db, tr, user
 
 st.title(tr("search.title"))
 query = st.text_input(tr("search.box"), key="search_query", placeholder=tr("search.placeholder"))
@@ -12,8 +14,7 @@ if st.session_state.get("search_last_query") != query:
     st.session_state["search_page"] = 0
 page = st.session_state.get("search_page", 0)
 
-with database() as db:
-    result = search_persons(db, user(), query, page=page)
+result = search_persons(db(), user(), query, page=page)
 
 if result.mode != "empty":
     if not result.rows:

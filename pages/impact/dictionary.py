@@ -3,7 +3,7 @@
 import streamlit as st
 
 from caremgmt.impact import exports, metrics
-from pages.ui import tr
+from pages.ui.session import tr
 
 st.title(tr("dictionary.title"))
 st.write(tr("dictionary.intro"))

@@ -9,16 +9,15 @@ import streamlit as st
 
 from caremgmt.core import reference
 from caremgmt.core.clock import today
-from caremgmt.core.errors import CareError
 from caremgmt.impact import exports
-from pages.ui import database, labeller, show_error, tr, user
+from pages.ui.actions import Form, write
+from pages.ui.session import db, tr
+from pages.ui.widgets import labeller
 
-current = user()
 st.title(tr("exports.title"))
 st.write(tr("exports.intro"))
 st.caption(tr("exports.command_line"))
-with database() as db:
-    blocks = {b["code"]: b["name"] for b in reference.blocks(db, include_closed=True)}
+blocks = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
 
 col1, col2 = st.columns(2)
 kind = col1.selectbox(
@@ -44,31 +43,33 @@ block = col3.selectbox(
     format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
 )
 
-if st.button(tr("exports.run"), type="primary", key="export_run"):
+
+def keep(result: exports.ExportResult) -> None:
+    st.session_state["export_result"] = result
+
+
+form = Form("export")
+if st.button(tr("exports.run"), type="primary", key=form.key("run")):
     previous = st.session_state.pop("export_result", None)
     if previous is not None:  # one export kept per session: the last one
         shutil.rmtree(previous.path.parent, ignore_errors=True)
     folder = Path(tempfile.mkdtemp(prefix="caremgmt-export-"))
     status = st.empty()  # rows written so far: the total is not known in advance
-    with database() as db:
-        try:
-            result = exports.export(
-                db,
-                current,
-                kind,
-                folder / f"{kind}_{start:%Y%m%d}_{end:%Y%m%d}.csv",
-                start=start,
-                end=end,
-                block_code=block,
-                separator=separator,
-                progress=lambda n: status.info(tr("exports.progress", rows=n)),
-            )
-        except CareError as e:
-            status.empty()
-            show_error(e)
-        else:
-            status.empty()
-            st.session_state["export_result"] = result
+    write(
+        form,
+        exports.export,
+        kind,
+        folder / f"{kind}_{start:%Y%m%d}_{end:%Y%m%d}.csv",
+        start=start,
+        end=end,
+        block_code=block,
+        separator=separator,
+        progress=lambda n: status.info(tr("exports.progress", rows=n)),
+        then=keep,
+    )
+    # Refused (the message says why): nothing to keep.
+    status.empty()
+    shutil.rmtree(folder, ignore_errors=True)
 
 result = st.session_state.get("export_result")
 if result is not None and result.path.exists():

@@ -2,6 +2,7 @@
 monthly trends, breakdowns and retention. Every chart obeys the filters and
 offers its data (CSV) and a picture (PNG, SVG) for reports."""
 
+import contextlib
 import datetime as dt
 import io
 
@@ -11,12 +12,15 @@ import streamlit as st
 
 from caremgmt.core import auth, reference
 from caremgmt.core.clock import today
-from caremgmt.core.db import db_path
-from caremgmt.core.errors import ValidationError
+from caremgmt.core.db import connect, db_path
+from caremgmt.core.i18n import format_number, format_percent, vega_locale, vega_time_format
 from caremgmt.impact import metrics
 from caremgmt.impact.exports import safe_cell
 from caremgmt.scheduling.catalogue import CATEGORIES
-from pages.ui import database, label, labeller, show_error, tr, user
+from pages.ui.actions import read_or_stop
+from pages.ui.formatting import label
+from pages.ui.session import db, tr, user
+from pages.ui.widgets import labeller
 
 CACHE_SECONDS = 600
 current = user()
@@ -26,14 +30,14 @@ st.title(tr("impact.title"))
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner=False)
 def compute(path: str, filters: metrics.Filters) -> dict:
-    """Aggregates only (no personal data), so one cache can serve every coordinator."""
-    with database() as db:
-        return metrics.overview(db, filters)
+    """Aggregates only (no personal data), so one cache can serve every coordinator.
+    It runs for whichever session asks first, so it opens its own connection."""
+    with contextlib.closing(connect(path)) as own:
+        return metrics.overview(own, filters)
 
 
-with database() as db:
-    blocks = {b["code"]: b["name"] for b in reference.blocks(db, include_closed=True)}
-    localities = reference.localities(db)
+blocks = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
+localities = reference.localities(db())
 
 col1, col2, col3, col4, col5 = st.columns(5)
 start = col1.date_input(tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key="impact_from")
@@ -56,12 +60,7 @@ category = col5.selectbox(
     key="impact_category",
     format_func=labeller([None, *CATEGORIES], lambda c: tr("impact.all") if c is None else tr(f"category.{c}")),
 )
-try:
-    with database() as db:
-        filters = metrics.validate(db, metrics.Filters(start, end, block, locality, category))
-except ValidationError as e:
-    show_error(e)
-    st.stop()
+filters = read_or_stop(lambda: metrics.validate(db(), metrics.Filters(start, end, block, locality, category)))
 data = compute(db_path(), filters)
 
 
@@ -90,24 +89,26 @@ def downloads(chart: alt.Chart, frame: pd.DataFrame, name: str) -> None:
 
 # --- headline cards ----------------------------------------------------------
 cards = (
-    ("people_served", "{:,.0f}"),
-    ("service_contacts", "{:,.0f}"),
-    ("people_registered", "{:,.0f}"),
-    ("active_caregivers", "{:,.0f}"),
-    ("care_hours_freed", "{:,.0f} h"),
-    ("laundry_loads", "{:,.0f}"),
-    ("laundry_no_show_rate", "{:.0%}"),
-    ("diplomas", "{:,.0f}"),
-    ("other_outcomes", "{:,.0f}"),
-    ("occupancy", "{:.0%}"),
-    ("waitlist", "{:,.0f}"),
-    ("people_registered_cumulative", "{:,.0f}"),
+    ("people_served", "number"),
+    ("service_contacts", "number"),
+    ("people_registered", "number"),
+    ("active_caregivers", "number"),
+    ("care_hours_freed", "hours"),
+    ("laundry_loads", "number"),
+    ("laundry_no_show_rate", "percent"),
+    ("diplomas", "number"),
+    ("other_outcomes", "number"),
+    ("occupancy", "percent"),
+    ("waitlist", "number"),
+    ("people_registered_cumulative", "number"),
 )
 
 
-def shown(value: float, fmt: str) -> str:
-    text = fmt.format(value)
-    return text if current.language == "en" else text.replace(",", ".")  # Spanish groups thousands with dots
+def shown(value: float, kind: str) -> str:
+    """A card's figure in the user's locale (es_CO "1.234", "25%"; en "1,234")."""
+    if kind == "percent":
+        return format_percent(value, current.language)
+    return format_number(value, current.language, decimals=0) + (" h" if kind == "hours" else "")
 
 
 for row_start in range(0, len(cards), 4):
@@ -122,8 +123,8 @@ for row_start in range(0, len(cards), 4):
 st.caption(
     tr(
         "impact.compared",
-        start=filters.previous().start.strftime("%d/%m/%Y"),
-        end=filters.previous().end.strftime("%d/%m/%Y"),
+        start=filters.previous().start,
+        end=filters.previous().end,
         days=data["now"]["care_days_freed"],
     )
 )
@@ -137,16 +138,27 @@ trend = (
     alt.Chart(long)
     .mark_line(point=True)
     .encode(
-        x=alt.X("month:N", title=tr("impact.month")),
+        x=alt.X(
+            "month:T",
+            timeUnit="utcyearmonth",  # "2026-03" is a UTC month: no shift into the previous one in Bogotá
+            title=tr("impact.month"),
+            axis=alt.Axis(format=vega_time_format(current.language, "yMMM")),
+        ),
         y=alt.Y("value:Q", title=tr("impact.value")),
         color=alt.Color("measure:N", title=tr("impact.measure")),
         tooltip=[
-            alt.Tooltip("month:N", title=tr("impact.month")),
+            alt.Tooltip(
+                "month:T",
+                timeUnit="utcyearmonth",
+                title=tr("impact.month"),
+                format=vega_time_format(current.language, "yMMMM"),
+            ),
             alt.Tooltip("measure:N", title=tr("impact.measure")),
             alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f"),
         ],
     )
     .properties(height=320)
+    .configure(locale=vega_locale(current.language))
 )
 st.altair_chart(trend, width="stretch")
 downloads(
@@ -202,6 +214,7 @@ breakdown = (
         ],
     )
     .properties(height=max(160, 48 * len(groups)))
+    .configure(locale=vega_locale(current.language))
 )
 st.altair_chart(breakdown, width="stretch")
 downloads(breakdown, groups, f"desglose_{dimension}")
@@ -220,9 +233,13 @@ retention = (
     .encode(
         x=alt.X("step:N", sort=alt.SortField("order"), title=None),
         y=alt.Y("people:Q", title=tr("impact.people")),
-        tooltip=[alt.Tooltip("step:N", title=tr("impact.step")), alt.Tooltip("people:Q", title=tr("impact.people"))],
+        tooltip=[
+            alt.Tooltip("step:N", title=tr("impact.step")),
+            alt.Tooltip("people:Q", title=tr("impact.people"), format=",.0f"),
+        ],
     )
     .properties(height=280)
+    .configure(locale=vega_locale(current.language))
 )
 st.altair_chart(retention, width="stretch")
 downloads(

@@ -45,7 +45,7 @@ def free_port() -> int:
 def start_streamlit(db_path: str, log_path: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = {**os.environ, "CAREMGMT_DB": db_path}
-    log = open(log_path, "w")
+    log = open(log_path, "w")  # noqa: SIM115 - the server writes to it after this function returns
     process = subprocess.Popen(
         [
             sys.executable,

@@ -4,6 +4,7 @@ find her again by typing her name without accents."""
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -58,6 +59,12 @@ def choose(page, label: str, option: str, nth: int = 0) -> None:
 def nav(page, name: str) -> None:
     """Follow the sidebar's navigation link ``name``."""
     page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
+
+
+def settle(page) -> None:
+    """Wait until the app has no script run going on or asked for (Streamlit marks
+    its root with the script's state as soon as a click asks for a run)."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
 
 
 def type_date(page, label: str, digits: str, nth: int = 0) -> None:
@@ -234,9 +241,9 @@ def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, pag
     expect(page.get_by_text("1/12 cupos · 0 en espera")).to_be_visible()
     expect(page.get_by_text("1/20 cupos · 0 en espera")).to_be_visible()
     page.get_by_role("button", name="Asistencia").first.click()
-    expect(page.get_by_text("1 personas en la lista")).to_be_visible()
+    expect(page.get_by_text("1 persona en la lista")).to_be_visible()
     page.get_by_role("button", name="Guardar asistencia").click()
-    expect(page.get_by_text("Asistencia guardada (1 cambios).")).to_be_visible()
+    expect(page.get_by_text("Asistencia guardada (1 cambio).")).to_be_visible()
 
 
 @pytest.fixture
@@ -247,7 +254,7 @@ def registered_caregiver(app_url):
 
     db = connect(os.environ["CAREMGMT_DB"])
     try:
-        persons.register_caregiver(
+        return persons.register_caregiver(
             db,
             actor.SYSTEM,
             {
@@ -292,7 +299,19 @@ def test_open_case_note_referral_and_diploma(app_db, registered_caregiver, page)
     page.get_by_label("Motivo", exact=True).fill("Validación del bachillerato")
     page.get_by_text("Programa educativo").click()
     choose(page, "Programa *", "Validación del bachillerato")
-    page.get_by_role("button", name="Remitir", exact=True).click()
+    # A double click sends one referral, and leaves the form empty for the next one.
+    page.get_by_role("button", name="Remitir", exact=True).dblclick()
+    expect(page.get_by_text("Remisión registrada.")).to_be_visible()
+    expect(page.get_by_label("Motivo", exact=True)).to_have_value("")
+    # A slower double click: the second click lands once the first one's referral
+    # is stored, before (or just after) the page shows the emptied form.
+    page.get_by_label("Motivo", exact=True).fill("Asesoría jurídica por custodia")
+    choose(page, "Institución *", "Casas de Justicia")
+    send = page.get_by_role("button", name="Remitir", exact=True)
+    send.click()
+    wait_for_referrals(registered_caregiver, 2)
+    send.click()
+    settle(page)  # the second click's run is over before the next step asks for another page
     expect(page.get_by_text("Remisión registrada.")).to_be_visible()
 
     nav(page, "Programas y logros")
@@ -306,6 +325,29 @@ def test_open_case_note_referral_and_diploma(app_db, registered_caregiver, page)
     dialog.get_by_role("button", name="Registrar el logro y terminar").click()
     expect(page.get_by_text("Diploma de bachiller")).to_be_visible()
     expect(page.get_by_text("Validación del bachillerato · terminada")).to_be_visible()
+
+    assert referral_count(registered_caregiver) == 2  # one per intended referral, whatever the clicks
+
+
+def referral_count(person_id: int) -> int:
+    """How many referrals the person's case holds, read through the domain."""
+    from caremgmt.casework import cases, referrals
+    from caremgmt.core import actor
+    from caremgmt.core.db import connect
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        case = cases.current_case(db, actor.SYSTEM, person_id)
+        return len(referrals.case_referrals(db, actor.SYSTEM, case["id"])) if case else 0
+    finally:
+        db.close()
+
+
+def wait_for_referrals(person_id: int, n: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while referral_count(person_id) < n:
+        assert time.monotonic() < deadline, f"no referral number {n} after {timeout} s"
+        time.sleep(0.005)
 
 
 def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):

@@ -40,3 +40,21 @@ def open_page(user, page: str, **state) -> AppTest:
     for key, value in state.items():
         at.session_state[key] = value
     return at.switch_page(page).run()
+
+
+def key(at: AppTest, form: str, field: object = "submit") -> str:
+    """The widget key of ``field`` in the current round of ``form`` (pages.ui.actions.Form):
+    each successful write starts a new round, with new (empty) widgets."""
+    state = at.session_state
+    rounds = state[f"form_round:{form}"] if f"form_round:{form}" in state else 0  # noqa: SIM401 - AppTest's state has no get()
+    return f"{form}_{field}" + (f"_r{rounds}" if rounds else "")
+
+
+def double_click(at: AppTest, button) -> AppTest:
+    """Click ``button`` twice, as a double click does: the second click reaches
+    the server after the first one's run has finished, still aimed at the button
+    (and the form values) the browser showed before it, whatever the page shows now."""
+    button.click()
+    stale = at._tree.get_widget_states()  # what the browser sends, both times
+    at._run(stale)
+    return at._run(stale)

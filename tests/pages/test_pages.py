@@ -285,7 +285,7 @@ def test_person_file_adds_a_dependent_and_links_an_existing_one(db, frontdesk, r
     at.selectbox(key=prefix + "care_need").set_value("child_under_6")
     click(at, "Agregar")
     assert "Ya existe una persona con este documento: Santiago Rodríguez Peña." in texts(at)
-    at.button(key=f"link_{child_id}").click().run()
+    at.button(key=f"dep{other}_link_{child_id}").click().run()
     assert "Persona cuidada agregada." in texts(at)
     cared_by = {c["id"] for c in persons.get_person(db, frontdesk, child_id)["cared_by"]}
     assert cared_by == {registered, other}

@@ -7,7 +7,7 @@ import pytest
 from caremgmt.casework import cases, referrals
 from caremgmt.core import auth
 from tests.factories import person
-from tests.pages.apptest import click, open_page, texts
+from tests.pages.apptest import click, key, open_page, texts
 
 
 @pytest.fixture
@@ -23,8 +23,8 @@ def test_open_a_case_and_write_a_confidential_note(db, frontdesk, admin, caregiv
     case_id = cases.current_case(db, frontdesk, caregiver)["id"]
     at.session_state["case_tabs"] = "Notas"
     at.run()
-    at.text_area(key=f"note_body_{case_id}_0").input("Relata violencia en el hogar; se activa ruta.")
-    at.checkbox(key=f"note_conf_{case_id}_0").check()
+    at.text_area(key=f"note_{case_id}_body").input("Relata violencia en el hogar; se activa ruta.")
+    at.checkbox(key=f"note_{case_id}_confidential").check()
     click(at, "Agregar nota")
     assert "Nota guardada." in texts(at)
     assert "Relata violencia en el hogar; se activa ruta." in [t.value for t in at.text]
@@ -54,8 +54,8 @@ def test_referral_to_an_outside_institution_and_its_overdue_flag(db, frontdesk, 
     at = open_page(frontdesk, "pages/cases/case.py", person_id=caregiver)
     click(at, "Remitir")
     assert "Este campo es obligatorio." in texts(at)
-    at.text_input(key=f"ref_reason_{case_id}").input("Asesoría por custodia")
-    at.selectbox(key=f"ref_inst_{case_id}").set_value(3)
+    at.text_input(key=f"ref_{case_id}_reason").input("Asesoría por custodia")
+    at.selectbox(key=f"ref_{case_id}_institution").set_value(3)
     click(at, "Remitir")
     assert "Remisión registrada." in texts(at)
     clock_at(dt.datetime(2026, 12, 20, 9, 0))
@@ -102,8 +102,8 @@ def test_secondary_programme_completed_with_its_diploma(db, frontdesk, caregiver
 def test_a_second_secondary_diploma_is_refused_on_the_page(db, frontdesk, caregiver):
     at = open_page(frontdesk, "pages/cases/achievements.py", person_id=caregiver)
     for _ in range(2):
-        at.selectbox(key="outcome_new_kind").set_value("secondary_diploma")
-        at.text_input(key="outcome_new_institution").input("IED Kennedy")
+        at.selectbox(key=key(at, "outcome_new", "kind")).set_value("secondary_diploma")
+        at.text_input(key=key(at, "outcome_new", "institution")).input("IED Kennedy")
         click(at, "Registrar un logro")
     assert "No puede haber un segundo." in texts(at)
     assert db.execute("SELECT count(*) FROM outcomes").fetchone()[0] == 1

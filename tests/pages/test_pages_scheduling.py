@@ -82,10 +82,10 @@ def test_roster_saves_attendance_with_changes_and_walk_ins(db, frontdesk, progra
         booking.book(db, frontdesk, programme["BACHILLERATO08:00"], p)
     clock_at(dt.datetime(2026, 11, 23, 11, 0))
     at = open_page(frontdesk, "pages/activities/roster.py", session_id=programme["BACHILLERATO08:00"])
-    editor = at.data_editor(key=f"roster_editor_{programme['BACHILLERATO08:00']}_0")
+    editor = at.data_editor(key=f"roster_editor_{programme['BACHILLERATO08:00']}")
     assert list(editor.value["Asistencia"]) == ["Asistió", "Asistió"]
     row_of_b = list(editor.value["person_id"]).index(b)
-    at.session_state[f"roster_editor_{programme['BACHILLERATO08:00']}_0"] = {
+    at.session_state[f"roster_editor_{programme['BACHILLERATO08:00']}"] = {
         "edited_rows": {row_of_b: {"Asistencia": "No asistió"}},
         "added_rows": [],
         "deleted_rows": [],

@@ -1,0 +1,125 @@
+"""Field widgets that carry their error line, and the error lines themselves.
+
+A form's field errors are kept per ``scope`` (the form's name) in the session,
+so they outlive reruns until the form is submitted again. ``field_error``
+leaves a placeholder under the widget: the write helper fills it on the same
+run a refusal comes back, and tells which messages no widget could show."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from caremgmt.core.clock import today
+from caremgmt.core.errors import ValidationError
+from caremgmt.core.i18n import Message
+from pages.ui.formatting import label
+from pages.ui.session import language, run_state, tr, user
+
+
+def set_errors(scope: str, error: ValidationError | None) -> None:
+    st.session_state[f"{scope}_errors"] = error.errors if error else {}
+
+
+def _slots(scope: str) -> dict[str, list]:
+    return run_state().setdefault("error_slots", {}).setdefault(scope, {})
+
+
+def _show(slot, message: Message | None) -> None:
+    if message:
+        slot.markdown(f":red[{message.render(language())}]")
+    else:
+        slot.empty()
+
+
+def field_error(scope: str, field: str) -> None:
+    """The message for ``field``, shown right under its widget."""
+    slot = st.empty()
+    _slots(scope).setdefault(field, []).append(slot)
+    _show(slot, st.session_state.get(f"{scope}_errors", {}).get(field))
+
+
+def show_field_errors(scope: str, error: ValidationError) -> list[Message]:
+    """Keep ``error``'s messages for ``scope`` and show each under its widget on
+    this very run; return the messages that no widget on the page shows."""
+    set_errors(scope, error)
+    slots = _slots(scope)
+    for field, places in slots.items():
+        for slot in places:
+            _show(slot, error.errors.get(field))
+    return [message for field, message in error.errors.items() if field not in slots]
+
+
+def labeller(options, make_label):
+    """A format_func whose labels are made now, in the user's language: Streamlit
+    may call format_func outside this script run, where the language is unknown."""
+    shown = {option: make_label(option) for option in options}
+    return shown.__getitem__
+
+
+def _title(field: str, required: bool) -> str:
+    # Error keys may be nested ("dependents.0.first_names"); the label is the last part.
+    return tr(f"field.{field.rsplit('.', 1)[-1]}") + (" *" if required else "")
+
+
+def choice(
+    scope: str,
+    field: str,
+    options: tuple,
+    group: str | None,
+    key: str,
+    default=None,
+    required=False,
+    labels: dict | None = None,
+):
+    """A selectbox of vocabulary values (``group`` labels or ``labels``) and its error line."""
+    index = options.index(default) if default in options else None
+    make = (lambda v: labels.get(v, str(v))) if labels is not None else (lambda v: label(group, v))
+    value = st.selectbox(
+        _title(field, required),
+        options,
+        index=index,
+        key=key,
+        format_func=labeller(options, make),
+        placeholder=tr("common.choose"),
+    )
+    field_error(scope, field)
+    return value
+
+
+def text(scope: str, field: str, key: str, default: str | None = None, required=False, **kwargs) -> str:
+    value = st.text_input(_title(field, required), value=default or "", key=key, **kwargs)
+    field_error(scope, field)
+    return value
+
+
+def date(scope: str, field: str, key: str, default: str | None = None, required=False) -> dt.date | None:
+    value = st.date_input(
+        _title(field, required),
+        value=dt.date.fromisoformat(default) if default else None,
+        min_value=dt.date(1900, 1, 1),
+        max_value=today(),
+        format="DD/MM/YYYY",
+        key=key,
+    )
+    field_error(scope, field)
+    return value
+
+
+def block_picker(blocks: list[dict], key: str) -> str | None:
+    """The user's own block by default; others may pick another."""
+    codes = [b["code"] for b in blocks]
+    names = {b["code"]: b["name"] for b in blocks}
+    own = user().block_code
+    return (
+        st.selectbox(
+            tr("field.block_code"),
+            codes,
+            index=codes.index(own) if own in codes else 0,
+            format_func=names.__getitem__,
+            key=key,
+        )
+        if codes
+        else None
+    )
