@@ -34,7 +34,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "case.read": frozenset({"frontdesk", "coordinator", "admin"}),
     "case.write": frozenset({"frontdesk", "coordinator", "admin"}),
     # Confidential notes: besides these roles, only the note's author and the
-    # case's assigned worker (see caremgmt/cases.py).
+    # case's assigned worker (see caremgmt/casework/cases.py).
     "case.confidential": frozenset({"coordinator", "admin"}),
     "institution.manage": frozenset({"admin"}),
     "impact.read": frozenset({"coordinator", "admin"}),

@@ -73,10 +73,6 @@ def safe_cell(value: object) -> object:
     return "" if value is None else value
 
 
-def _secret(db: Database) -> bytes:
-    return settings.export_secret(db)
-
-
 def pseudonym(secret: bytes | hmac.HMAC, person_id: int) -> str:
     """The person's pseudonym. ``secret`` may also be an HMAC already keyed
     with it: copying one is faster when making hundreds of thousands."""
@@ -495,7 +491,7 @@ def export(
     f = metrics.validate(db, metrics.Filters(start or EARLIEST, end or clock.today(), block_code=block_code))
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    secret = _secret(db)
+    secret = settings.export_secret(db)
     delimiter = SEPARATORS[separator]
     rows = 0
     with open(out, "w", encoding="utf-8", newline="") as handle:

@@ -1,5 +1,5 @@
 """The service catalogue: what a Care Block offers, to whom, and how each
-service counts care hours freed (see caremgmt/carehours.py)."""
+service counts care hours freed (see caremgmt/scheduling/carehours.py)."""
 
 from __future__ import annotations
 
@@ -31,20 +31,6 @@ CATEGORIES = (
 AUDIENCES = ("caregiver", "cared", "anyone")
 CARE_HOURS_RULES = ("simultaneity", "per_unit", "none")
 KINDS = ("activity", "laundry")
-FIELDS = (
-    "code",
-    "category",
-    "kind",
-    "audience",
-    "name_es",
-    "name_en",
-    "default_minutes",
-    "min_age",
-    "max_age",
-    "care_need",
-    "care_hours_rule",
-    "hours_per_unit",
-)
 
 
 def _int_or_none(value: str) -> int | None:

@@ -44,7 +44,7 @@ def set_weekly_limit(db: Database, actor: User, limit: int) -> None:
         old = weekly_limit(db)
         settings.set_laundry_weekly_limit(db, int(limit))
         audit.record(
-            db, actor, "update", "setting", "laundry_weekly_limit", old={"value": old}, new={"value": int(limit)}
+            db, actor, "update", "setting", settings.LAUNDRY_WEEKLY_LIMIT, old={"value": old}, new={"value": int(limit)}
         )
 
 

@@ -1,5 +1,7 @@
 """First run: create the first administrator, optionally load demo data."""
 
+import contextlib
+
 import streamlit as st
 
 from caremgmt.core import auth
@@ -20,8 +22,7 @@ def create_admin(db, _nobody: None, username: str, password: str, repeat: str, l
         raise ValidationError({"password_repeat": Message("error.password_mismatch")})
     admin = auth.create_first_admin(db, username, password, language())
     if load_demo:
-        with st.spinner(tr("setup.loading_demo")):
-            demo.generate(db, DEMO_PERSONS, seed=1, actor=admin)
+        demo.generate(db, DEMO_PERSONS, seed=1, actor=admin)
     return admin
 
 
@@ -41,4 +42,7 @@ with st.form(form.id):
     field_error(form.scope, "password_repeat")
     load_demo = st.checkbox(tr("setup.load_demo", n=DEMO_PERSONS), key=form.key("demo"))
     if st.form_submit_button(tr("setup.submit"), type="primary", key=form.key()):
-        write(form, create_admin, username, password, repeat, load_demo, then=log_in)
+        # The spinner stays outside the service: nothing between the write and the form's new round
+        # may yield to Streamlit (see pages.ui.actions.write).
+        with st.spinner(tr("setup.loading_demo")) if load_demo else contextlib.nullcontext():
+            write(form, create_admin, username, password, repeat, load_demo, then=log_in)

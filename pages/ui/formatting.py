@@ -7,6 +7,7 @@ import datetime as dt
 
 from caremgmt.core.clock import today
 from caremgmt.registry.validation import age_on
+from caremgmt.scheduling.catalogue import service_name
 from pages.ui.session import language, tr
 
 
@@ -26,8 +27,6 @@ def person_line(person: dict) -> str:
 
 def service_label(row: dict) -> str:
     """A service's name in the user's language (rows carry name_es and name_en)."""
-    from caremgmt.scheduling.catalogue import service_name
-
     return service_name(row, language())
 
 

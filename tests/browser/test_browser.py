@@ -381,8 +381,12 @@ def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
             expect(page.get_by_role("heading", name="Impacto del programa")).to_be_visible()
             expect(page.get_by_text("Personas atendidas").first).to_be_visible()
             expect(page.locator("canvas, svg.marks").first).to_be_visible()
+            # The page draws its charts and their buttons while its script still runs (longer on a
+            # busy machine): act once the run is over, on the trend chart's own button, not on
+            # whichever "Datos (CSV)" happens to be first in the page at that moment.
+            settle(page)
             with page.expect_download() as download:
-                page.get_by_role("button", name="Datos (CSV)").first.click()
+                page.locator(".st-key-csv_tendencia_mensual").get_by_role("button", name="Datos (CSV)").click()
             saved = tmp_path / download.value.suggested_filename
             download.value.save_as(saved)
         finally:
