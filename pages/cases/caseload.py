@@ -14,36 +14,44 @@ current = user()
 st.title(tr("caseload.title"))
 
 
+def late(row: dict) -> str:
+    return f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
+
+
+def case_line(row: dict) -> str:
+    return (
+        f"**{row['full_name']}** · {tr('priority.' + row['priority'])} · {row['case_worker'] or '—'}"
+        f" · {tr('case.opened_on')} {format_date(row['opened_at'][:10], current.language)}"
+    )
+
+
+def task_line(row: dict) -> str:
+    return (
+        f"{row['description']} · **{row['full_name']}** · {row['owner']}"
+        f" · {tr('case.due_on', date=row['due_on'])}{late(row)}"
+    )
+
+
+def referral_line(row: dict) -> str:
+    return (
+        f"**{row['full_name']}** → {row['target'] or '—'} · {tr('referral_status.' + row['status'])}"
+        f" · {tr('case.due_on', date=row['due_on'])}{late(row)}"
+    )
+
+
 def show(load: dict, scope: str) -> None:
-    st.subheader(tr("caseload.cases", n=len(load["cases"])))
-    for row in load["cases"]:
-        col1, col2 = st.columns([5, 1])
-        col1.markdown(
-            f"**{row['full_name']}** · {tr('priority.' + row['priority'])} · {row['case_worker'] or '—'}"
-            f" · {tr('case.opened_on')} {format_date(row['opened_at'][:10], current.language)}"
-        )
-        if col2.button(tr("common.open"), key=f"{scope}_case_{row['id']}"):
-            open_case(row["person_id"])
-    st.subheader(tr("caseload.tasks", n=len(load["tasks"])))
-    for row in load["tasks"]:
-        late = f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
-        col1, col2 = st.columns([5, 1])
-        col1.markdown(
-            f"{row['description']} · **{row['full_name']}** · {row['owner']}"
-            f" · {tr('case.due_on', date=row['due_on'])}{late}"
-        )
-        if col2.button(tr("common.open"), key=f"{scope}_task_{row['id']}"):
-            open_case(row["person_id"])
-    st.subheader(tr("caseload.referrals", n=len(load["referrals"])))
-    for row in load["referrals"]:
-        late = f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
-        col1, col2 = st.columns([5, 1])
-        col1.markdown(
-            f"**{row['full_name']}** → {row['target'] or '—'} · {tr('referral_status.' + row['status'])}"
-            f" · {tr('case.due_on', date=row['due_on'])}{late}"
-        )
-        if col2.button(tr("common.open"), key=f"{scope}_ref_{row['id']}"):
-            open_case(row["person_id"])
+    """Open cases, open tasks and waiting referrals, each row with a button to its case."""
+    for part, kind, line in (
+        ("cases", "case", case_line),
+        ("tasks", "task", task_line),
+        ("referrals", "ref", referral_line),
+    ):
+        st.subheader(tr(f"caseload.{part}", n=len(load[part])))
+        for row in load[part]:
+            col1, col2 = st.columns([5, 1])
+            col1.markdown(line(row))
+            if col2.button(tr("common.open"), key=f"{scope}_{kind}_{row['id']}"):
+                open_case(row["person_id"])
 
 
 if auth.allowed(current, "case.confidential"):
