@@ -1,6 +1,5 @@
 """Evaluators' exports: de-identified CSVs with their data dictionary."""
 
-import datetime as dt
 import shutil
 import tempfile
 from pathlib import Path
@@ -8,11 +7,10 @@ from pathlib import Path
 import streamlit as st
 
 from caremgmt.core import reference
-from caremgmt.core.clock import today
 from caremgmt.impact import exports
 from pages.ui.actions import Form, write
 from pages.ui.session import db, tr
-from pages.ui.widgets import labeller
+from pages.ui.widgets import labeller, period_and_block
 
 st.title(tr("exports.title"))
 st.write(tr("exports.intro"))
@@ -33,15 +31,7 @@ separator = col2.radio(
     key="export_separator",
     format_func=labeller(exports.SEPARATORS, lambda s: tr(f"exports.separator.{s}")),
 )
-col1, col2, col3 = st.columns(3)
-start = col1.date_input(tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key="export_from")
-end = col2.date_input(tr("impact.to"), today(), format="DD/MM/YYYY", key="export_to")
-block = col3.selectbox(
-    tr("field.block_code"),
-    [None, *blocks],
-    key="export_block",
-    format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
-)
+start, end, block = period_and_block(st.columns(3), blocks, "export")
 
 
 def keep(result: exports.ExportResult) -> None:

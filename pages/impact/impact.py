@@ -3,7 +3,6 @@ monthly trends, breakdowns and retention. Every chart obeys the filters and
 offers its data (CSV) and a picture (PNG, SVG) for reports."""
 
 import contextlib
-import datetime as dt
 import io
 
 import altair as alt
@@ -11,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from caremgmt.core import auth, reference
-from caremgmt.core.clock import today
 from caremgmt.core.db import connect, db_path
 from caremgmt.core.i18n import format_number, format_percent, vega_locale, vega_time_format
 from caremgmt.impact import metrics
@@ -20,7 +18,7 @@ from caremgmt.scheduling.catalogue import CATEGORIES
 from pages.ui.actions import read_or_stop
 from pages.ui.formatting import label
 from pages.ui.session import db, tr, user
-from pages.ui.widgets import labeller
+from pages.ui.widgets import labeller, period_and_block
 
 CACHE_SECONDS = 600
 current = user()
@@ -40,14 +38,7 @@ blocks = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=Tr
 localities = reference.localities(db())
 
 col1, col2, col3, col4, col5 = st.columns(5)
-start = col1.date_input(tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key="impact_from")
-end = col2.date_input(tr("impact.to"), today(), format="DD/MM/YYYY", key="impact_to")
-block = col3.selectbox(
-    tr("field.block_code"),
-    [None, *blocks],
-    key="impact_block",
-    format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
-)
+start, end, block = period_and_block((col1, col2, col3), blocks, "impact")
 locality = col4.selectbox(
     tr("field.locality_code"),
     [None, *localities],

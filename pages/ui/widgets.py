@@ -51,6 +51,23 @@ def show_field_errors(scope: str, error: ValidationError) -> list[Message]:
     return [message for field, message in error.errors.items() if field not in slots]
 
 
+def period_and_block(columns, blocks: dict[str, str], key: str) -> tuple[dt.date, dt.date, str | None]:
+    """From (1 January to today) and a block (all by default) in the first three
+    ``columns``: the filters the impact and export pages share; widget keys
+    ``<key>_from``, ``<key>_to`` and ``<key>_block``."""
+    start = columns[0].date_input(
+        tr("impact.from"), dt.date(today().year, 1, 1), format="DD/MM/YYYY", key=f"{key}_from"
+    )
+    end = columns[1].date_input(tr("impact.to"), today(), format="DD/MM/YYYY", key=f"{key}_to")
+    block = columns[2].selectbox(
+        tr("field.block_code"),
+        [None, *blocks],
+        key=f"{key}_block",
+        format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
+    )
+    return start, end, block
+
+
 def labeller(options, make_label):
     """A format_func whose labels are made now, in the user's language: Streamlit
     may call format_func outside this script run, where the language is unknown."""
