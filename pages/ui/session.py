@@ -62,3 +62,8 @@ def language() -> str:
 
 def tr(key: str, **params: object) -> str:
     return t(key, language(), **params)
+
+
+def login_session_id() -> int | None:
+    """The server-side login session this browser tab belongs to (see caremgmt.core.sessions)."""
+    return st.session_state.get("login_session")

@@ -13,8 +13,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -82,3 +84,38 @@ def start_streamlit(db_path: str, log_path: Path) -> tuple[subprocess.Popen, str
             time.sleep(0.3)
     process.kill()
     raise RuntimeError(f"streamlit did not start: {log_path.read_text()}")
+
+
+def choose(page, label: str, option: str, nth: int = 0) -> None:
+    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
+    box = page.get_by_label(label, exact=True).nth(nth)
+    box.click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def nav(page, name: str) -> None:
+    """Follow the sidebar's navigation link ``name``."""
+    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
+
+
+def settle(page) -> None:
+    """Wait until the app has no script run going on or asked for (Streamlit marks
+    its root with the script's state as soon as a click asks for a run)."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+
+
+def type_date(page, label: str, digits: str, nth: int = 0) -> None:
+    """Type a date (DDMMYYYY digits) into the segmented date field labelled ``label``."""
+    page.get_by_label(label, exact=True).nth(nth).get_by_role("spinbutton").first.click()
+    page.keyboard.type(digits)
+    page.keyboard.press("Tab")
+
+
+def log_in(page, username: str = "recepcion", password: str = "clave-de-prueba-1") -> None:
+    """Fill the login form and wait for the home page."""
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Ingresar").click()
+    expect(page.get_by_role("heading", name=f"Hola, {username}")).to_be_visible()

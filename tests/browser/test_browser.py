@@ -9,69 +9,9 @@ import time
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.browser import CHROMIUM_FLAGS, ROOT, chromium_path, start_streamlit
+from tests.browser.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, choose, chromium_path, nav, settle, type_date
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def app_url(tmp_path):
-    db_path = os.environ.get("CAREMGMT_DB") or str(tmp_path / "browser.db")
-    env = {**os.environ, "CAREMGMT_DB": db_path, "CAREMGMT_PASSWORD": "clave-de-prueba-1"}
-    subprocess.run(
-        [sys.executable, "-m", "caremgmt", "user", "add", "recepcion", "--role", "frontdesk", "--block", "KENNEDY"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
-    process, url = start_streamlit(db_path, tmp_path / "streamlit.log")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-
-
-@pytest.fixture
-def page(app_url):
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-CO")
-        context.set_default_timeout(20_000)
-        tab = context.new_page()
-        tab.goto(app_url)
-        yield tab
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / "last-browser-test.png"), full_page=True)
-        browser.close()
-
-
-def choose(page, label: str, option: str, nth: int = 0) -> None:
-    """Pick ``option`` in the Streamlit selectbox labelled ``label``."""
-    box = page.get_by_label(label, exact=True).nth(nth)
-    box.click()
-    page.keyboard.type(option)
-    page.get_by_role("option", name=option, exact=True).click()
-    expect(box).to_have_value(option)
-
-
-def nav(page, name: str) -> None:
-    """Follow the sidebar's navigation link ``name``."""
-    page.get_by_test_id("stSidebarNavItems").get_by_role("link", name=name).click()
-
-
-def settle(page) -> None:
-    """Wait until the app has no script run going on or asked for (Streamlit marks
-    its root with the script's state as soon as a click asks for a run)."""
-    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
-
-
-def type_date(page, label: str, digits: str, nth: int = 0) -> None:
-    """Type a date (DDMMYYYY digits) into the segmented date field labelled ``label``."""
-    page.get_by_label(label, exact=True).nth(nth).get_by_role("spinbutton").first.click()
-    page.keyboard.type(digits)
-    page.keyboard.press("Tab")
 
 
 def test_login_register_with_child_and_find_without_accents(app_db, page):
@@ -214,11 +154,6 @@ def todays_class(app_url, tmp_path):
     finally:
         db.close()
     return start
-
-
-@pytest.fixture
-def app_db(tmp_path, monkeypatch):
-    monkeypatch.setenv("CAREMGMT_DB", str(tmp_path / "browser.db"))
 
 
 def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, page):
