@@ -14,7 +14,7 @@ import secrets
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
+from caremgmt.core import audit, sessions
 from caremgmt.core.actor import ROLES, SYSTEM, User
 from caremgmt.core.clock import now_iso
 from caremgmt.core.db import write_transaction
@@ -215,6 +215,8 @@ def set_active(db: Database, actor: User, user_id: int, active: bool) -> None:
         raise ValidationError({"active": Message("error.cannot_deactivate_self")})
     with write_transaction(db):
         db.execute("UPDATE users SET active = ? WHERE id = ?", [int(active), user_id])
+        if not active:  # every open tab of hers ends at its next click
+            sessions.end_all(db, user_id, "deactivated")
         audit.record(db, actor, "update", "user", user_id, new={"active": int(active)})
 
 

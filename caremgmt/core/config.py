@@ -25,10 +25,20 @@ class Config:
         "CAREMGMT_EXPORT_SECRET", "key of the export pseudonyms (keep it secret, keep it stable)"
     )
 
+    idle_minutes: int = _var("CAREMGMT_IDLE_MINUTES", "minutes without a click after which a login session ends", 30)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         environ = os.environ if environ is None else environ
-        return cls(**{f.name: environ[f.metadata["env"]] for f in fields(cls) if environ.get(f.metadata["env"])})
+        return cls(
+            **{
+                f.name: type(f.default)(environ[f.metadata["env"]])
+                if isinstance(f.default, int)
+                else environ[f.metadata["env"]]
+                for f in fields(cls)
+                if environ.get(f.metadata["env"])
+            }
+        )
 
 
 def current() -> Config:

@@ -224,6 +224,20 @@ CREATE TABLE localities (
     name TEXT NOT NULL UNIQUE
 );
 
+CREATE TABLE login_sessions (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    token_hash TEXT UNIQUE,
+    claim_hash TEXT UNIQUE,
+    claim_expires_at TEXT,
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    ended_at TEXT,
+    end_reason TEXT CHECK (end_reason IN ('logout', 'idle', 'deactivated'))
+);
+
+CREATE INDEX login_sessions_user ON login_sessions(user_id, ended_at);
+
 CREATE TABLE name_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
 
 CREATE TABLE outcomes (

@@ -13,7 +13,7 @@ import re
 import pytest
 
 from caremgmt.casework import cases, institutions, outcomes, referrals
-from caremgmt.core import actor, i18n
+from caremgmt.core import actor, i18n, sessions
 from caremgmt.core.migrations import SCHEMA_FILE
 from caremgmt.impact import contact_facts
 from caremgmt.registry import validation, vocab
@@ -64,6 +64,7 @@ CODE_LISTS = {
     ("enrolments", "programme"): tuple(outcomes.PROGRAMMES),
     ("outcomes", "kind"): outcomes.KINDS,
     ("institutions", "sector"): institutions.SECTORS,
+    ("login_sessions", "end_reason"): sessions.END_REASONS,
 }
 
 # Lists the code keeps only as literals where it uses them (no constant to tie

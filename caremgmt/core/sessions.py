@@ -1,0 +1,146 @@
+"""Server-side login sessions: a login survives reloads, Back, new tabs and
+typed addresses until logout, an idle timeout or the account's deactivation.
+
+The browser holds a random token in an HttpOnly, SameSite cookie; the database
+keeps only its SHA-256. The token is never in a page: a login starts a session
+with a one-use claim code, valid for a minute, which the page hands to the
+app's own route (streamlit_app.py) that exchanges it for the cookie. Every
+script run checks its session again, so a logout or a deactivation ends every
+tab of that user at its next click.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from caremgmt.core import audit, config
+from caremgmt.core.actor import User
+from caremgmt.core.db import write_transaction
+
+COOKIE = "caremgmt_session"
+END_REASONS = ("logout", "idle", "deactivated")
+CLAIM_SECONDS = 60
+# last_seen_at is written at most this often, not on every click.
+TOUCH_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    user: User
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def idle_limit() -> dt.timedelta:
+    return dt.timedelta(minutes=config.current().idle_minutes)
+
+
+def start(db: Database, user: User, *, now: dt.datetime | None = None) -> tuple[int, str]:
+    """A new session for ``user`` (just authenticated): its id and the claim
+    code the browser exchanges for the session cookie."""
+    now = _now(now)
+    claim = secrets.token_urlsafe(32)
+    with write_transaction(db):
+        cursor = db.execute(
+            "INSERT INTO login_sessions (user_id, claim_hash, claim_expires_at, created_at, last_seen_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [user.id, _hash(claim), _iso(now + dt.timedelta(seconds=CLAIM_SECONDS)), _iso(now), _iso(now)],
+        )
+    return cursor.lastrowid, claim
+
+
+def claim(db: Database, code: str, *, now: dt.datetime | None = None) -> str | None:
+    """The session token for a claim code, once: a new token is made and only
+    its hash kept; None for an unknown, used, expired or ended claim."""
+    now = _now(now)
+    token = secrets.token_urlsafe(32)
+    with write_transaction(db):
+        claimed = db.execute(
+            "UPDATE login_sessions SET token_hash = ?, claim_hash = NULL, claim_expires_at = NULL"
+            " WHERE claim_hash = ? AND claim_expires_at >= ? AND ended_at IS NULL",
+            [_hash(token), _hash(code or ""), _iso(now)],
+        ).rowcount
+    return token if claimed else None
+
+
+def _row_to_session(row: dict) -> Session:
+    return Session(row["id"], User(row["user_id"], row["username"], row["role"], row["block_code"], row["language"]))
+
+
+_SELECT = (
+    "SELECT s.id, s.user_id, s.last_seen_at, s.ended_at, u.username, u.role, u.block_code, u.language, u.active"
+    " FROM login_sessions s JOIN users u ON u.id = s.user_id"
+)
+
+
+def _check(db: Database, row: dict | None, now: dt.datetime) -> Session | None:
+    """The live session of ``row``, touched; None (and the session ended, with
+    the reason) once it is idle too long or its account is deactivated."""
+    if row is None or row["ended_at"]:
+        return None
+    last_seen = dt.datetime.fromisoformat(row["last_seen_at"])
+    reason = "deactivated" if not row["active"] else "idle" if now - last_seen > idle_limit() else None
+    if reason:
+        with write_transaction(db):
+            db.execute(
+                "UPDATE login_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
+                [_iso(now), reason, row["id"]],
+            )
+        return None
+    if (now - last_seen).total_seconds() >= TOUCH_SECONDS:
+        with write_transaction(db):
+            db.execute("UPDATE login_sessions SET last_seen_at = ? WHERE id = ?", [_iso(now), row["id"]])
+    return _row_to_session(row)
+
+
+def current(db: Database, session_id: int, *, now: dt.datetime | None = None) -> Session | None:
+    """The session ``session_id`` if it is still live (each script run asks)."""
+    rows = list(db.query(f"{_SELECT} WHERE s.id = ?", [session_id]))
+    return _check(db, rows[0] if rows else None, _now(now))
+
+
+def resume(db: Database, token: str, *, now: dt.datetime | None = None) -> Session | None:
+    """The live session whose cookie holds ``token`` (a reload, a new tab)."""
+    if not token:
+        return None
+    rows = list(db.query(f"{_SELECT} WHERE s.token_hash = ?", [_hash(token)]))
+    return _check(db, rows[0] if rows else None, _now(now))
+
+
+def end_reason(db: Database, session_id: int) -> str | None:
+    """Why a session ended ('logout', 'idle', 'deactivated'), or None if it has not."""
+    row = db.execute("SELECT end_reason FROM login_sessions WHERE id = ?", [session_id]).fetchone()
+    return row[0] if row else None
+
+
+def end_all(db: Database, user_id: int, reason: str, *, now: dt.datetime | None = None) -> int:
+    """End every live session of a user (inside the caller's transaction, if any)."""
+    with write_transaction(db):
+        return db.execute(
+            "UPDATE login_sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL",
+            [_iso(_now(now)), reason, user_id],
+        ).rowcount
+
+
+def log_out(db: Database, user: User) -> int:
+    """Logout: every session of the user ends at once (all her tabs and browsers)."""
+    with write_transaction(db):
+        ended = end_all(db, user.id, "logout")
+        audit.record(db, user, "logout", "user", user.id)
+    return ended
