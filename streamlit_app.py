@@ -1,17 +1,30 @@
-"""Entry point: first-run setup, login, the navigation each role may see, and the
-one database connection of each script run."""
+"""Entry point: the server (Streamlit plus the route that sets the login cookie),
+and each script run: first-run setup or login, the navigation each role may
+see, and the one database connection of the run.
+
+`streamlit run streamlit_app.py` finds ``app`` below and serves it; each script
+run executes this file as ``__main__`` and draws the page."""
 
 import streamlit as st
 
-from caremgmt.core import actor, auth
+from caremgmt.core import auth, reference
+from caremgmt.core.actor import User
 from caremgmt.core.db import db_path
 from caremgmt.core.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
-from pages.ui.actions import Form, show_flash, write
-from pages.ui.session import db, language, script_run, tr, user
+from pages.ui.actions import Form, flash, show_flash, write
+from pages.ui.session import db, language, script_run, tr
+from pages.ui.sign_in import ROUTES, hand_over_cookie, identify, sign_out
 
-st.set_page_config(page_title="caremgmt", page_icon=":material/diversity_1:", layout="wide")
-ensure_initialized(db_path())
+if __name__ != "__main__":  # imported by the server for its ASGI app
+    from streamlit.runtime.pages_manager import PagesManager
+
+    # Our folder is called pages/ (the design card), which Streamlit takes for
+    # its old multipage layout until the first st.navigation call says
+    # otherwise: the first runs after a start would show "Page not found" for
+    # every address but the root. This app always navigates with st.navigation.
+    PagesManager.uses_pages_directory = False
+    app = st.App("streamlit_app.py", routes=ROUTES)
 
 # Sections of the navigation: (catalogue key of the section, pages), each page
 # (file, catalogue key of its title, icon, permission needed or None for all).
@@ -63,67 +76,109 @@ SECTIONS = (
 )
 
 
-def _language_picker() -> None:
+HOME = "pages/desk/home.py"
+
+
+def _language_picker(current: User | None) -> None:
+    """Before login the picker sets this tab's language; after it, the user's
+    saved one (a widget of its own, so the login screen's choice never
+    overwrites what she saved)."""
     # Each language is named in itself, so the labels do not change with the choice.
-    names = {t(f"language.{code}", code): code for code in LANGUAGES}
-    current_name = next(name for name, code in names.items() if code == language())
-    chosen = names[
-        st.sidebar.selectbox(
-            tr("common.language"), list(names), index=list(names).index(current_name), key="language_picker"
-        )
-    ]
+    names = {code: t(f"language.{code}", code) for code in LANGUAGES}
+    chosen = st.sidebar.selectbox(
+        tr("common.language"),
+        list(names),
+        index=list(names).index(language()),
+        format_func=names.__getitem__,
+        key=f"language_picker_{current.id}" if current else "language_picker",
+    )
     if chosen == language():
         return
-    if user():
+    if current:
         write(Form("language"), auth.set_language, chosen, then=_keep_user)
         return  # refused (it says why)
     st.session_state["language"] = chosen
     st.rerun()
 
 
-def _keep_user(account: actor.User) -> None:
+def _keep_user(account: User) -> None:
     st.session_state["user"] = account
 
 
-def _sidebar(current: actor.User) -> None:
+def _sidebar(current: User) -> None:
     st.sidebar.markdown(f"**{current.username}** · {tr('role.' + current.role)}")
     if current.block_code:
-        st.sidebar.caption(tr("common.block_code", code=current.block_code))
+        names = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
+        st.sidebar.caption(names.get(current.block_code, current.block_code))
     if st.sidebar.button(tr("login.logout"), key="logout"):
-        st.session_state.clear()
+        sign_out(current)
         st.rerun()
 
 
-def _navigation():
-    """The pages this session may see: the first-run setup or the login while
-    nobody is logged in, otherwise the sections the user's role allows."""
-    current = user()
-    if current is not None:
-        current = auth.refresh(db(), current)
-        if current is None:  # deactivated meanwhile: back to the login
-            st.session_state.clear()
+def _logged_out():
+    """The first-run setup or the login, at whatever address was asked for:
+    every page's address shows the login, and after it the page itself."""
+    first_run = not auth.has_users(db())
+    entry, title = ("pages/access/setup.py", "nav.setup") if first_run else ("pages/access/login.py", "nav.login")
+    pages = [st.Page(entry, title=tr(title), default=True)] + [
+        st.Page(entry, title=tr(title), url_path=_url_path(path), visibility="hidden")
+        for _, section_pages in SECTIONS
+        for path, *_ in section_pages
+        if path != HOME
+    ]
+    return st.navigation(pages, position="hidden")
+
+
+def _url_path(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+def _navigation(current: User):
+    """Every page, those the role may not open hidden: an address of one of
+    those lands on the home page with a message (not Streamlit's "page not
+    found")."""
+    forbidden = set()
+    sections = {}
+    for section, pages in SECTIONS:
+        entries = []
+        for path, title, icon, permission in pages:
+            allowed = permission is None or auth.allowed(current, permission)
+            entries.append(
+                st.Page(
+                    path,
+                    title=tr(title),
+                    icon=icon,
+                    default=(path == HOME),
+                    visibility="visible" if allowed else "hidden",
+                )
+            )
+            if not allowed:
+                forbidden.add(_url_path(path))
+        sections[tr(section)] = entries
+    navigation = st.navigation(sections, expanded=True)
+    if navigation.url_path in forbidden:
+        flash(tr("nav.forbidden"))
+        st.switch_page(HOME)
+    return navigation
+
+
+def main() -> None:
+    st.set_page_config(page_title="caremgmt", page_icon=":material/diversity_1:", layout="wide")
+    ensure_initialized(db_path())
+    # One connection for the whole run, closed however the run ends (st.rerun,
+    # st.stop and st.switch_page raise); pages reach it through pages.ui.session.db.
+    with script_run():
+        current = identify()
+        _language_picker(current)
+        if current is None:
+            navigation = _logged_out()
         else:
-            st.session_state["user"] = current
-    _language_picker()
-    if current is None:
-        first_run = not auth.has_users(db())
-        entry = "pages/access/setup.py" if first_run else "pages/access/login.py"
-        return st.navigation([st.Page(entry, title=tr("nav.setup" if first_run else "nav.login"))], position="hidden")
-    _sidebar(current)
-    sections = {
-        tr(section): [
-            st.Page(path, title=tr(title), icon=icon, default=(path == "pages/desk/home.py"))
-            for path, title, icon, permission in pages
-            if permission is None or auth.allowed(current, permission)
-        ]
-        for section, pages in SECTIONS
-    }
-    return st.navigation({name: pages for name, pages in sections.items() if pages}, expanded=True)
+            _sidebar(current)
+            navigation = _navigation(current)
+        hand_over_cookie()
+        show_flash(navigation.url_path)
+        navigation.run()
 
 
-# One connection for the whole run, closed however the run ends (st.rerun,
-# st.stop and st.switch_page raise); pages reach it through pages.ui.session.db.
-with script_run():
-    navigation = _navigation()
-    show_flash(navigation.url_path)
-    navigation.run()
+if __name__ == "__main__":
+    main()

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from caremgmt.core import actor, auth, clock
+from caremgmt.core import actor, auth, clock, sessions
 from caremgmt.core.db import connect, write_transaction
 from caremgmt.core.text import fold
 from caremgmt.impact import metrics
@@ -278,6 +278,11 @@ def _pages(path: str, user: actor.User, repeat: int) -> dict:
     from streamlit import cache_data
     from streamlit.testing.v1 import AppTest
 
+    database = connect(path)
+    try:
+        login_session, _ = sessions.start(database, user)  # as the login form makes one
+    finally:
+        database.close()
     out = {}
     for name, page, state in (
         ("page_search", "pages/desk/search.py", {"search_query": "maria rodriguez"}),
@@ -285,7 +290,7 @@ def _pages(path: str, user: actor.User, repeat: int) -> dict:
         ("page_impact", "pages/impact/impact.py", {}),
     ):
         at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
-        at.session_state["user"] = user
+        at.session_state["login_session"] = login_session
         at.run()
         at.switch_page(page)
         for key, value in state.items():

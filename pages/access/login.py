@@ -4,20 +4,31 @@ import streamlit as st
 
 from caremgmt.core import auth
 from pages.ui.session import db, tr
+from pages.ui.sign_in import NOTICE, sign_in
 
 st.title(tr("login.title"))
+notice = st.session_state.get(NOTICE)
+if notice:
+    st.info(tr(f"login.ended.{notice}"))
+# A failed attempt starts a new round of the form: the password never stays in its field.
+attempt = st.session_state.get("login_attempt", 0)
 with st.form("login"):
     username = st.text_input(tr("field.username"), key="login_username")
-    password = st.text_input(tr("field.password"), type="password", key="login_password")
+    password = st.text_input(
+        tr("field.password"), type="password", key=f"login_password_{attempt}" if attempt else "login_password"
+    )
     submitted = st.form_submit_button(tr("login.submit"), type="primary")
 
 # Not a write through the write helper: a failed login is an answer, not a
 # refusal (every attempt is audited by the domain), and a success changes
-# the whole navigation.
+# the whole navigation (and stays on the address that was asked for).
 if submitted:
     account = auth.authenticate(db(), username, password)
     if account is None:
-        st.error(tr("login.failed"))
-    else:
-        st.session_state["user"] = account
+        st.session_state["login_attempt"] = attempt + 1
+        st.session_state["login_failed"] = True
         st.rerun()
+    sign_in(account)
+    st.rerun()
+if st.session_state.pop("login_failed", False):
+    st.error(tr("login.failed"))

@@ -11,6 +11,7 @@ from caremgmt.core.i18n import Message
 from caremgmt.tools import demo
 from pages.ui.actions import Form, write
 from pages.ui.session import language, tr
+from pages.ui.sign_in import sign_in
 from pages.ui.widgets import field_error
 
 DEMO_PERSONS = 300
@@ -24,10 +25,6 @@ def create_admin(db, _nobody: None, username: str, password: str, repeat: str, l
     if load_demo:
         demo.generate(db, DEMO_PERSONS, seed=1, actor=admin)
     return admin
-
-
-def log_in(admin: User) -> None:
-    st.session_state["user"] = admin
 
 
 form = Form("setup")
@@ -45,4 +42,4 @@ with st.form(form.id):
         # The spinner stays outside the service: nothing between the write and the form's new round
         # may yield to Streamlit (see pages.ui.actions.write).
         with st.spinner(tr("setup.loading_demo")) if load_demo else contextlib.nullcontext():
-            write(form, create_admin, username, password, repeat, load_demo, then=log_in)
+            write(form, create_admin, username, password, repeat, load_demo, then=sign_in)

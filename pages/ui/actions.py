@@ -21,6 +21,9 @@ SEARCH_PAGE = "pages/desk/search.py"
 CASE_PAGE = "pages/cases/case.py"
 ROSTER_PAGE = "pages/activities/roster.py"
 
+# Where a tab remembers the record it opened last, per address parameter.
+_SELECTED = {"person": "person_id", "session": "session_id"}
+
 FLASH = "flash_note"
 # A confirmation stays up this long on the page it first showed on, so that the
 # rerun a second (ignored) click of a double click makes does not wipe it out.
@@ -151,11 +154,25 @@ def show_flash(page: str) -> None:
         st.success(note["text"])
 
 
+def selected(param: str) -> int | None:
+    """The record a page is about (``param``: "person" or "session"): from the
+    page's address (``?person=17``), else the one this tab opened last. The
+    address then names it, so the page can be reloaded, bookmarked and shared."""
+    remembered = _SELECTED[param]
+    raw = st.query_params.get(param, "")
+    if raw.isdigit():
+        st.session_state[remembered] = int(raw)
+    value = st.session_state.get(remembered)
+    if value is not None and raw != str(value):
+        st.query_params[param] = str(value)
+    return value
+
+
 def page_header(title_key: str, *, needs_person: bool = True) -> int | None:
     """Title and (``needs_person``) the selected person's id, or a pointer to
     the search and a stop."""
     st.title(tr(title_key))
-    person_id = st.session_state.get("person_id")
+    person_id = selected("person")
     if needs_person and person_id is None:
         st.info(tr("person.none_selected"))
         st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
@@ -163,16 +180,18 @@ def page_header(title_key: str, *, needs_person: bool = True) -> int | None:
     return person_id
 
 
+def open_page(page: str, person_id: int | None = None) -> None:
+    """Go to ``page`` about a person, by an address that names her."""
+    st.switch_page(page, query_params={"person": person_id} if person_id is not None else None)
+
+
 def open_person(person_id: int) -> None:
-    st.session_state["person_id"] = person_id
-    st.switch_page(PERSON_PAGE)
+    open_page(PERSON_PAGE, person_id)
 
 
 def open_case(person_id: int) -> None:
-    st.session_state["person_id"] = person_id
-    st.switch_page(CASE_PAGE)
+    open_page(CASE_PAGE, person_id)
 
 
 def open_session(session_id: int) -> None:
-    st.session_state["session_id"] = session_id
-    st.switch_page(ROSTER_PAGE)
+    st.switch_page(ROSTER_PAGE, query_params={"session": session_id})

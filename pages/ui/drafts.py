@@ -11,39 +11,44 @@ from __future__ import annotations
 
 import threading
 
+from caremgmt.core.db import db_path
 from pages.ui.session import login_session_id
 
 _lock = threading.Lock()
-_drafts: dict[tuple[int, str], dict] = {}
+# Keyed by database and login session: session ids are only unique within a database.
+_drafts: dict[tuple[str, int, str], dict] = {}
+
+
+def _key(form: str) -> tuple[str, int, str] | None:
+    session = login_session_id()
+    return None if session is None else (db_path(), session, form)
 
 
 def recall(form: str) -> dict:
     """The values last kept for ``form`` in this login session ({} if none)."""
-    session = login_session_id()
-    if session is None:
-        return {}
+    key = _key(form)
     with _lock:
-        return dict(_drafts.get((session, form), {}))
+        return dict(_drafts.get(key, {})) if key else {}
 
 
 def keep(form: str, values: dict) -> None:
     """Keep what ``form`` holds now (call it on every run of the page)."""
-    session = login_session_id()
-    if session is None:
-        return
-    with _lock:
-        _drafts[(session, form)] = dict(values)
+    key = _key(form)
+    if key is not None:
+        with _lock:
+            _drafts[key] = dict(values)
 
 
 def forget(form: str) -> None:
     """Drop ``form``'s draft (after it was saved)."""
-    session = login_session_id()
+    key = _key(form)
     with _lock:
-        _drafts.pop((session, form), None)
+        _drafts.pop(key, None)
 
 
 def forget_session(session: int) -> None:
     """Drop every draft of a login session (at logout)."""
+    database = db_path()
     with _lock:
-        for key in [key for key in _drafts if key[0] == session]:
+        for key in [key for key in _drafts if key[:2] == (database, session)]:
             del _drafts[key]

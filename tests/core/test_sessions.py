@@ -65,18 +65,20 @@ def test_the_idle_timeout_is_configurable(db, frontdesk, token, monkeypatch):
 def test_logout_ends_every_session_of_that_user_only(db, admin, frontdesk, token):
     other_tab, _ = sessions.start(db, frontdesk, now=T0)
     admins, _ = sessions.start(db, admin, now=T0)
+    assert sessions.current(db, other_tab, now=later(minutes=1)) is not None
     sessions.log_out(db, frontdesk)
-    assert sessions.resume(db, token) is None
-    assert sessions.current(db, other_tab) is None
+    assert sessions.resume(db, token, now=later(minutes=2)) is None
+    assert sessions.current(db, other_tab, now=later(minutes=2)) is None
     assert sessions.end_reason(db, other_tab) == "logout"
-    assert sessions.current(db, admins).user == admin
+    assert sessions.current(db, admins, now=later(minutes=2)).user == admin
     assert db.execute("SELECT username FROM audit_log WHERE action = 'logout'").fetchall() == [("recepcion",)]
 
 
 def test_deactivation_ends_her_sessions_at_once(db, admin, frontdesk, token):
     session_id = db.execute("SELECT id FROM login_sessions").fetchone()[0]
+    assert sessions.resume(db, token, now=later(minutes=1)) is not None
     auth.set_active(db, admin, frontdesk.id, False)
     assert sessions.end_reason(db, session_id) == "deactivated"
-    assert sessions.resume(db, token) is None
+    assert sessions.resume(db, token, now=later(minutes=2)) is None
     auth.set_active(db, admin, frontdesk.id, True)  # reactivated: she logs in again, the old session stays ended
-    assert sessions.resume(db, token) is None
+    assert sessions.resume(db, token, now=later(minutes=3)) is None

@@ -4,19 +4,33 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from caremgmt.core import sessions
+from caremgmt.core.db import connect
+
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
 TIMEOUT = 60
 
 
-def app_as(user=None, page: str | None = None) -> AppTest:
+def app_as(user=None, page: str | None = None, login_session: int | None = None) -> AppTest:
+    """The app in a new tab, logged in as ``user`` (a new login session, as the
+    login form makes, or the tab of an existing ``login_session``)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if user is not None:
-        at.session_state["user"] = user
+        at.session_state["login_session"] = login_session or start_session(user)
     at.run()
     if page:
         at.switch_page(page).run()
     return at
+
+
+def start_session(user) -> int:
+    """A live login session of ``user`` in the test database (CAREMGMT_DB)."""
+    db = connect()
+    try:
+        return sessions.start(db, user)[0]
+    finally:
+        db.close()
 
 
 def click(at: AppTest, label: str) -> AppTest:
@@ -29,7 +43,7 @@ def click(at: AppTest, label: str) -> AppTest:
 def texts(at: AppTest) -> str:
     """Everything a user reads on the page, as one string."""
     parts = []
-    for kind in ("title", "subheader", "markdown", "caption", "info", "error", "warning", "success"):
+    for kind in ("title", "subheader", "markdown", "text", "caption", "info", "error", "warning", "success"):
         parts += [str(e.value) for e in getattr(at, kind)]
     return "\n".join(parts)
 
@@ -58,3 +72,13 @@ def double_click(at: AppTest, button) -> AppTest:
     stale = at._tree.get_widget_states()  # what the browser sends, both times
     at._run(stale)
     return at._run(stale)
+
+
+def assert_turned_away(user, page: str) -> None:
+    """``user`` asks for ``page`` by its address and lands on the home page,
+    told that her role cannot open it, with nothing of the page shown."""
+    at = app_as(user)
+    at.switch_page(page).run()
+    assert not at.exception
+    assert "Su rol no permite abrir esa página." in texts(at), f"{page} opened for {user.role}"
+    assert at.title[0].value == f"Hola, {user.username}"
