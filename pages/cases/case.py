@@ -28,7 +28,7 @@ st.subheader(person_line(person))
 
 if case is None or case["status"] == "closed":
     if case:
-        st.caption(tr("case.last_closed", at=case["closed_at"][:10], reason=case["close_reason"]))
+        st.caption(tr("case.last_closed", at=to_local(case["closed_at"]), reason=case["close_reason"]))
     opening = Form("case_new")
     with st.form(opening.id):
         priority = choice(
@@ -52,7 +52,7 @@ case_id = case["id"]
 col1, col2, col3 = st.columns(3)
 col1.metric(tr("field.priority"), tr(f"priority.{case['priority']}"))
 col2.metric(tr("field.case_worker_id"), case["case_worker"] or "—")
-col3.metric(tr("case.opened_on"), format_date(case["opened_at"][:10], current.language))
+col3.metric(tr("case.opened_on"), format_date(to_local(case["opened_at"]), current.language))
 with st.expander(tr("case.manage")):
     editing = Form(f"case_edit_{case_id}")
     with st.form(editing.id):
@@ -113,9 +113,23 @@ with assessment_tab:
                     "assessed_on:T",
                     timeUnit="utcyearmonthdate",  # an ISO date is UTC midnight: keep its day in Bogotá
                     title=tr("case.assessed_on"),
-                    axis=alt.Axis(format=vega_time_format(current.language, "MMMd")),
+                    # One tick per assessment, dated in the user's language with its year
+                    # ("23 de mar de 2026"): no in-between ticks repeating a day or reading "Mon 23".
+                    axis=alt.Axis(
+                        format=vega_time_format(current.language, "yMMMd"),
+                        values=[
+                            alt.DateTime(year=day.year, month=day.month, date=day.day, utc=True)
+                            for day in sorted({dt.date.fromisoformat(d[:10]) for d in frame["assessed_on"]})
+                        ],
+                        labelOverlap=True,
+                    ),
                 ),
-                y=alt.Y("score:Q", title=tr("case.score"), scale=alt.Scale(domain=[1, 5])),
+                y=alt.Y(
+                    "score:Q",
+                    title=tr("case.score"),
+                    scale=alt.Scale(domain=[1, 5]),
+                    axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d"),  # the scale's five points, not "1.0"
+                ),
                 color=alt.Color("domain:N", title=tr("case.domain")),
                 tooltip=[
                     alt.Tooltip("domain:N", title=tr("case.domain")),

@@ -12,11 +12,9 @@ import streamlit as st
 from caremgmt.core import auth, reference
 from caremgmt.core.db import connect, db_path
 from caremgmt.core.i18n import format_number, format_percent, vega_locale, vega_time_format
-from caremgmt.impact import metrics
-from caremgmt.impact.exports import safe_cell
+from caremgmt.impact import metrics, tables
 from caremgmt.scheduling.catalogue import CATEGORIES
 from pages.ui.actions import read_or_stop
-from pages.ui.formatting import label
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import labeller, period_and_block
 
@@ -55,11 +53,9 @@ filters = read_or_stop(lambda: metrics.validate(db(), metrics.Filters(start, end
 data = compute(db_path(), filters)
 
 
-def downloads(chart: alt.Chart, frame: pd.DataFrame, name: str) -> None:
-    """CSV of the chart's data (formula-safe) and the chart as PNG and SVG, made on click."""
-
-    def csv_bytes() -> bytes:
-        return frame.map(safe_cell).to_csv(index=False).encode("utf-8")
+def downloads(chart: alt.TopLevelMixin, table: tables.Table, name: str) -> None:
+    """The chart's data as the reader sees it (CSV: headers in her language, values
+    labelled, formula-safe) and the chart as PNG and SVG, made on click."""
 
     def picture(kind: str):
         def render() -> bytes:
@@ -72,7 +68,7 @@ def downloads(chart: alt.Chart, frame: pd.DataFrame, name: str) -> None:
 
     col1, col2, col3, _ = st.columns([1, 1, 1, 3])
     col1.download_button(
-        tr("impact.download_csv"), csv_bytes, f"{name}.csv", "text/csv", key=f"csv_{name}", on_click="ignore"
+        tr("impact.download_csv"), table.csv, f"{name}.csv", "text/csv", key=f"csv_{name}", on_click="ignore"
     )
     col2.download_button("PNG", picture("png"), f"{name}.png", "image/png", key=f"png_{name}", on_click="ignore")
     col3.download_button("SVG", picture("svg"), f"{name}.svg", "image/svg+xml", key=f"svg_{name}", on_click="ignore")
@@ -96,9 +92,10 @@ cards = (
 
 
 def shown(value: float, kind: str) -> str:
-    """A card's figure in the user's locale (es_CO "1.234", "25%"; en "1,234")."""
+    """A card's figure in the user's locale (es_CO "1.234", "0,3%"; en "1,234").
+    Rates keep one decimal: 0.3% is not 0%."""
     if kind == "percent":
-        return format_percent(value, current.language)
+        return format_percent(value, current.language, decimals=1)
     return format_number(value, current.language, decimals=0) + (" h" if kind == "hours" else "")
 
 
@@ -120,43 +117,65 @@ st.caption(
     )
 )
 
+LOCALE = vega_locale(current.language)
+MONTH_AXIS = vega_time_format(current.language, "yMMM")  # es "mar de 2026", en "Mar 2026"
+MONTH_TIP = vega_time_format(current.language, "yMMMM")
+COUNT = ",.0f"  # grouped in the chart's locale: es "1.234"; count axes tick on whole numbers
+HOURS = ",.1f"
+
 # --- monthly trends ------------------------------------------------------------
+# Counts (people, contacts) and hours are different units: one chart each, one above
+# the other on the same months, each with its own axis.
 st.subheader(tr("impact.trends"))
-monthly = pd.DataFrame(data["monthly"], columns=["month", "registrations", "people_served", "contacts", "care_hours"])
-long = monthly.melt(id_vars="month", var_name="measure", value_name="value")
-long["measure"] = long["measure"].map(lambda m: tr(f"impact.series.{m}"))
-trend = (
-    alt.Chart(long)
+monthly = pd.DataFrame(data["monthly"], columns=["month", *tables.TREND_SERIES])
+
+
+def month_x(title: str | None) -> alt.X:
+    return alt.X(
+        "month:T",
+        timeUnit="utcyearmonth",  # "2026-03" is a UTC month: no shift into the previous one in Bogotá
+        title=title,
+        axis=alt.Axis(format=MONTH_AXIS, labelOverlap=True),
+    )
+
+
+month_tip = alt.Tooltip("month:T", timeUnit="utcyearmonth", title=tr("impact.month"), format=MONTH_TIP)
+counts = monthly.melt(id_vars="month", value_vars=list(tables.COUNT_SERIES), var_name="measure", value_name="value")
+counts["measure"] = counts["measure"].map(lambda m: tables.series_title(m, current.language))
+count_chart = (
+    alt.Chart(counts)
     .mark_line(point=True)
     .encode(
-        x=alt.X(
-            "month:T",
-            timeUnit="utcyearmonth",  # "2026-03" is a UTC month: no shift into the previous one in Bogotá
-            title=tr("impact.month"),
-            axis=alt.Axis(format=vega_time_format(current.language, "yMMM")),
+        x=month_x(None),  # the hours chart below names the months
+        y=alt.Y("value:Q", title=tr("impact.count"), axis=alt.Axis(format=COUNT, tickMinStep=1)),
+        color=alt.Color(
+            "measure:N",
+            title=tr("impact.measure"),
+            sort=[tables.series_title(m, current.language) for m in tables.COUNT_SERIES],
+            legend=alt.Legend(orient="top", labelLimit=0),
         ),
-        y=alt.Y("value:Q", title=tr("impact.value")),
-        color=alt.Color("measure:N", title=tr("impact.measure")),
         tooltip=[
-            alt.Tooltip(
-                "month:T",
-                timeUnit="utcyearmonth",
-                title=tr("impact.month"),
-                format=vega_time_format(current.language, "yMMMM"),
-            ),
+            month_tip,
             alt.Tooltip("measure:N", title=tr("impact.measure")),
-            alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f"),
+            alt.Tooltip("value:Q", title=tr("impact.count"), format=COUNT),
         ],
     )
-    .properties(height=320)
-    .configure(locale=vega_locale(current.language))
+    .properties(height=260)
 )
+hours_title = tables.series_title("care_hours", current.language)
+hours_chart = (
+    alt.Chart(monthly[["month", "care_hours"]])
+    .mark_line(point=True, color="#2a9d8f")
+    .encode(
+        x=month_x(tr("impact.month")),
+        y=alt.Y("care_hours:Q", title=hours_title, axis=alt.Axis(format=COUNT)),
+        tooltip=[month_tip, alt.Tooltip("care_hours:Q", title=hours_title, format=HOURS)],
+    )
+    .properties(height=180)
+)
+trend = alt.vconcat(count_chart, hours_chart).resolve_scale(y="independent").configure(locale=LOCALE)
 st.altair_chart(trend, width="stretch")
-downloads(
-    trend,
-    monthly.rename(columns={c: tr(f"impact.series.{c}") for c in monthly.columns if c != "month"}),
-    "tendencia_mensual",
-)
+downloads(trend, tables.trend(data["monthly"], current.language), "tendencia_mensual")
 
 # --- breakdowns ----------------------------------------------------------------
 st.subheader(tr("impact.breakdowns"))
@@ -166,76 +185,62 @@ dimension = st.selectbox(
     key="impact_dimension",
     format_func=labeller(metrics.DIMENSIONS, lambda d: tr(f"impact.dimension.{d}")),
 )
-
-
-def value_label(value) -> str:
-    if value is None or value == "":
-        return tr("impact.not_recorded")
-    if dimension == "block":
-        return blocks.get(value, value)
-    if dimension == "locality":
-        return localities.get(value, str(value))
-    if dimension in ("category", "ethnicity", "disability", "migrant_status"):
-        return label(dimension, value)
-    return str(value)
-
-
-groups = pd.DataFrame(data["breakdowns"][dimension], columns=["value", "people_served", "contacts"])
-groups["value"] = groups["value"].map(value_label)
-groups = groups.rename(
-    columns={
-        "value": tr(f"impact.dimension.{dimension}"),
-        "people_served": tr("metric.people_served.name"),
-        "contacts": tr("metric.service_contacts.name"),
-    }
+names = {"block": blocks, "locality": localities}
+breakdown_table = tables.breakdown(data["breakdowns"][dimension], dimension, current.language, names)
+groups = pd.DataFrame(
+    [{"group": label, "served": served, "contacts": contacts} for label, served, contacts in breakdown_table.rows],
+    columns=["group", "served", "contacts"],
 )
-bars = groups.melt(id_vars=tr(f"impact.dimension.{dimension}"), var_name="measure", value_name="value")
-breakdown = (
-    alt.Chart(bars)
-    .mark_bar()
-    .encode(
-        y=alt.Y(f"{tr(f'impact.dimension.{dimension}')}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
-        x=alt.X("value:Q", title=tr("impact.value")),
-        color=alt.Color("measure:N", title=tr("impact.measure")),
-        yOffset="measure:N",
-        tooltip=[
-            alt.Tooltip(f"{tr(f'impact.dimension.{dimension}')}:N"),
-            alt.Tooltip("measure:N", title=tr("impact.measure")),
-            alt.Tooltip("value:Q", title=tr("impact.value"), format=",.0f"),
-        ],
+group_title = tr(f"impact.dimension.{dimension}")
+order = list(groups["group"])  # most contacts first, as metrics.breakdown sorts them
+
+
+def panel(field: str, title: str) -> alt.Chart:
+    """One measure's bars by group: people served and service contacts are two
+    units, so each has its own chart and axis, one above the other."""
+    return (
+        alt.Chart(groups)
+        .mark_bar()
+        .encode(
+            y=alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=360)),
+            x=alt.X(f"{field}:Q", title=title, axis=alt.Axis(format=COUNT, tickMinStep=1)),
+            tooltip=[
+                alt.Tooltip("group:N", title=group_title),
+                alt.Tooltip("served:Q", title=tr("metric.people_served.name"), format=COUNT),
+                alt.Tooltip("contacts:Q", title=tr("metric.service_contacts.name"), format=COUNT),
+            ],
+        )
+        .properties(height=max(60, 22 * len(groups)))
     )
-    .properties(height=max(160, 48 * len(groups)))
-    .configure(locale=vega_locale(current.language))
+
+
+breakdown = (
+    alt.vconcat(panel("served", tr("metric.people_served.name")), panel("contacts", tr("metric.service_contacts.name")))
+    .resolve_scale(x="independent")
+    .configure(locale=LOCALE)
 )
 st.altair_chart(breakdown, width="stretch")
-downloads(breakdown, groups, f"desglose_{dimension}")
+downloads(breakdown, breakdown_table, f"desglose_{dimension}")
 
 # --- retention -------------------------------------------------------------------
+# Horizontal bars: the steps' names read in full, never cut or turned on their side.
 st.subheader(tr("impact.retention"))
-funnel = pd.DataFrame(
-    [
-        {"step": tr(f"impact.retention.{k}"), "order": i, "people": v}
-        for i, (k, v) in enumerate(data["retention"].items())
-    ]
+retention_table = tables.retention(data["retention"], current.language)
+funnel = pd.DataFrame(retention_table.rows, columns=["step", "people"])
+steps = list(funnel["step"])
+base = alt.Chart(funnel).encode(
+    y=alt.Y("step:N", sort=steps, title=None, axis=alt.Axis(labelLimit=0)),
+    x=alt.X("people:Q", title=tr("impact.people"), axis=alt.Axis(format=COUNT, tickMinStep=1)),
+    tooltip=[
+        alt.Tooltip("step:N", title=tr("impact.step")),
+        alt.Tooltip("people:Q", title=tr("impact.people"), format=COUNT),
+    ],
 )
 retention = (
-    alt.Chart(funnel)
-    .mark_bar()
-    .encode(
-        x=alt.X("step:N", sort=alt.SortField("order"), title=None),
-        y=alt.Y("people:Q", title=tr("impact.people")),
-        tooltip=[
-            alt.Tooltip("step:N", title=tr("impact.step")),
-            alt.Tooltip("people:Q", title=tr("impact.people"), format=",.0f"),
-        ],
-    )
-    .properties(height=280)
-    .configure(locale=vega_locale(current.language))
+    alt.layer(base.mark_bar(), base.mark_text(align="left", dx=4).encode(text=alt.Text("people:Q", format=COUNT)))
+    .properties(height=40 * len(steps))
+    .configure(locale=LOCALE)
 )
 st.altair_chart(retention, width="stretch")
-downloads(
-    retention,
-    funnel.drop(columns="order").rename(columns={"step": tr("impact.step"), "people": tr("impact.people")}),
-    "retencion",
-)
+downloads(retention, retention_table, "retencion")
 st.page_link("pages/impact/dictionary.py", label=tr("nav.dictionary"), icon=":material/menu_book:")

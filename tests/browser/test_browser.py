@@ -61,7 +61,7 @@ def test_login_register_with_child_and_find_without_accents(app_db, page):
     choose(page, "Idioma", "English")
     expect(page.get_by_role("link", name="Find a person")).to_be_visible()
 
-    # An admin deactivates the account: her next click lands on the login.
+    # An admin deactivates the account: her next click lands on the login, in her language, saying why.
     from caremgmt.core import actor, auth
     from caremgmt.core.db import connect
 
@@ -72,7 +72,8 @@ def test_login_register_with_child_and_find_without_accents(app_db, page):
     finally:
         db.close()
     nav(page, "Find a person")
-    expect(page.get_by_role("button", name="Ingresar")).to_be_visible()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    expect(page.get_by_text("This account was deactivated.")).to_be_visible()
 
 
 @pytest.fixture
@@ -175,10 +176,19 @@ def test_book_caregiver_and_child_then_take_attendance(app_db, todays_class, pag
     nav(page, "Agenda del día")
     expect(page.get_by_text("1/12 cupos · 0 en espera")).to_be_visible()
     expect(page.get_by_text("1/20 cupos · 0 en espera")).to_be_visible()
+    # The childcare began when the fixture made it: its attendance can be taken.
     page.get_by_role("button", name="Asistencia").first.click()
     expect(page.get_by_text("1 persona en la lista")).to_be_visible()
     page.get_by_role("button", name="Guardar asistencia").click()
     expect(page.get_by_text("Asistencia guardada (1 cambio).")).to_be_visible()
+    # The class starts in a few minutes: its roster says from when, with nothing to save yet.
+    from caremgmt.core.i18n import t
+
+    nav(page, "Agenda del día")
+    page.get_by_role("button", name="Asistencia").nth(1).click()
+    from_when = t("error.attendance_not_yet", time=f"{todays_class:%H:%M}", day=todays_class)
+    expect(page.get_by_text(from_when)).to_be_visible()
+    expect(page.get_by_role("button", name="Guardar asistencia")).to_have_count(0)
 
 
 @pytest.fixture
@@ -330,5 +340,5 @@ def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
             browser.close()
     assert saved.name == "tendencia_mensual.csv"
     lines = saved.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "month,Personas registradas,Personas atendidas,Atenciones,Horas de cuidado liberadas"
+    assert lines[0] == "Mes,Personas registradas,Personas atendidas,Atenciones,Horas de cuidado liberadas"
     assert len(lines) > 3 and all(line[:1].isdigit() for line in lines[1:])

@@ -7,7 +7,7 @@ import pytest
 from caremgmt.casework import cases, referrals
 from caremgmt.core import auth
 from tests.factories import person
-from tests.pages.apptest import click, key, open_page, texts
+from tests.pages.apptest import assert_turned_away, click, key, open_page, texts
 
 
 @pytest.fixture
@@ -111,5 +111,14 @@ def test_a_second_secondary_diploma_is_refused_on_the_page(db, frontdesk, caregi
 
 def test_evaluators_reach_no_case_page(db, evaluator):
     for page in ("pages/cases/case.py", "pages/cases/caseload.py", "pages/cases/achievements.py"):
-        with pytest.raises(ValueError):
-            open_page(evaluator, page)
+        assert_turned_away(evaluator, page)
+
+
+def test_dates_are_bogota_dates_not_utc_ones(db, frontdesk, caregiver):
+    # Opened at 20:30 in Bogotá on 22 November: already the 23rd in UTC.
+    case_id = cases.open_case(db, frontdesk, caregiver)
+    db.execute("UPDATE cases SET opened_at = '2026-11-23T01:30:00+00:00' WHERE id = ?", [case_id])
+    at = open_page(frontdesk, "pages/cases/case.py", person_id=caregiver)
+    assert "22/11/2026" in [m.value for m in at.metric]
+    at = open_page(frontdesk, "pages/cases/caseload.py")
+    assert "22/11/2026" in texts(at) and "23/11/2026" not in texts(at)
