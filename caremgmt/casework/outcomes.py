@@ -41,6 +41,7 @@ MIN_AGE = {
     "business": 15,
     "other": 0,
 }
+COURSE_HOURS_RANGE = (1, 5000)  # the length of a course a certificate is for
 NEEDS_INSTITUTION = ("primary_diploma", "secondary_diploma", "technical_certificate")
 
 
@@ -126,7 +127,12 @@ def _validate(db: Database, person_id: int, data: dict) -> dict:
     c.text("institution", required=c.clean.get("kind") in NEEDS_INSTITUTION)
     c.text("evidence", max_length=200)
     c.text("course", required=c.clean.get("kind") == "technical_certificate")
-    c.number("hours", 1, 5000, required=c.clean.get("kind") == "technical_certificate")
+    c.number(
+        "hours",
+        *COURSE_HOURS_RANGE,
+        required=c.clean.get("kind") == "technical_certificate",
+        message="error.course_hours_range",
+    )
     c.text("description", required=c.clean.get("kind") == "other", max_length=500)
     achieved = data.get("achieved_on")
     if isinstance(achieved, str):
@@ -138,6 +144,8 @@ def _validate(db: Database, person_id: int, data: dict) -> dict:
         c.fail("achieved_on", "error.required")
     elif achieved > clock.today():
         c.fail("achieved_on", "error.future_date")
+    elif achieved < dt.date.fromisoformat(birth[0]):
+        c.fail("achieved_on", "error.achieved_before_birth", date=birth[0])
     elif c.clean.get("kind") in MIN_AGE:
         age = age_on(dt.date.fromisoformat(birth[0]), achieved)
         if age < MIN_AGE[c.clean["kind"]]:

@@ -28,6 +28,8 @@ DOCUMENT_RULES: dict[str, dict] = {
 }
 CAREGIVER_AGE_RANGE = (14, 105)
 PERSON_MAX_AGE = 115
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)  # an earlier one is a typing slip (1890 for 1990)
+CARE_HOURS_RANGE = (0, 24)  # hours of care a day
 OLDER_PERSON_AGE = 60  # Colombia's "persona mayor" (Ley 1251 de 2008)
 CHILD_AGE_LIMIT = 6  # the care need "child_under_6": a child younger than this
 NAME_MAX_LENGTH = 60
@@ -127,7 +129,16 @@ class Checker:
             self.fail(field, "error.invalid_choice")
         self.clean[field] = value
 
-    def number(self, field: str, low: float, high: float, cast: Callable = float, required: bool = False) -> None:
+    def number(
+        self,
+        field: str,
+        low: float,
+        high: float,
+        cast: Callable = float,
+        required: bool = False,
+        message: str = "error.out_of_range",
+    ) -> None:
+        """A number from ``low`` to ``high``; outside, ``message`` (given ``low`` and ``high``)."""
         value = self.raw(field)
         if value in (None, ""):
             if required:
@@ -140,7 +151,7 @@ class Checker:
             self.fail(field, "error.not_a_number")
             return
         if not low <= number <= high:
-            self.fail(field, "error.out_of_range", low=low, high=high)
+            self.fail(field, message, low=low, high=high)
         self.clean[field] = number
 
     def name(self, field: str) -> None:
@@ -167,7 +178,10 @@ class Checker:
             self.fail(field, "error.required")
             return
         if value > today:
-            self.fail(field, "error.future_date")
+            self.fail(field, "error.birth_date_future")
+            return
+        if value < EARLIEST_BIRTH_DATE:
+            self.fail(field, "error.birth_date_too_early", date=EARLIEST_BIRTH_DATE)
             return
         age = age_on(value, today)
         if not age_range[0] <= age <= age_range[1]:
@@ -229,7 +243,7 @@ def validate_caregiver(data: dict, today: dt.date, *, localities: set, blocks: s
     c.choice("disability", vocab.DISABILITIES)
     c.choice("migrant_status", vocab.MIGRANT_STATUSES)
     c.choice("education_level", vocab.EDUCATION_LEVELS)
-    c.number("care_hours_per_day", 0, 24)
+    c.number("care_hours_per_day", *CARE_HOURS_RANGE, message="error.care_hours_range")
     c.choice("registration_channel", vocab.REGISTRATION_CHANNELS, required=True)
     c.choice("home_block", tuple(blocks), required=True)
     if c.errors:

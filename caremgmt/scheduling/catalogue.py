@@ -31,6 +31,9 @@ CATEGORIES = (
 AUDIENCES = ("caregiver", "cared", "anyone")
 CARE_HOURS_RULES = ("simultaneity", "per_unit", "none")
 KINDS = ("activity", "laundry")
+MINUTES_RANGE = (15, 600)  # a session's usual length
+AGE_RANGE = (0, 120)  # the ages a service may be for
+HOURS_PER_UNIT_RANGE = (0, 24)  # care hours freed per unit (a laundry load)
 
 
 def _int_or_none(value: str) -> int | None:
@@ -81,12 +84,12 @@ def _validate(data: dict) -> dict:
     c.choice("audience", AUDIENCES, required=True)
     c.text("name_es", required=True)
     c.text("name_en", required=True)
-    c.number("default_minutes", 15, 600, cast=int, required=True)
-    c.number("min_age", 0, 120, cast=int)
-    c.number("max_age", 0, 120, cast=int)
+    c.number("default_minutes", *MINUTES_RANGE, cast=int, required=True, message="error.minutes_range")
+    c.number("min_age", *AGE_RANGE, cast=int, message="error.age_range")
+    c.number("max_age", *AGE_RANGE, cast=int, message="error.age_range")
     c.choice("care_need", vocab.CARE_NEEDS)
     c.choice("care_hours_rule", CARE_HOURS_RULES, required=True)
-    c.number("hours_per_unit", 0, 24)
+    c.number("hours_per_unit", *HOURS_PER_UNIT_RANGE, message="error.hours_per_unit_range")
     clean = c.clean
     if clean.get("code"):
         clean["code"] = clean["code"].upper()

@@ -21,6 +21,8 @@ from caremgmt.core.i18n import Message
 from caremgmt.scheduling.catalogue import get_service
 
 MAX_SCHEDULE_DAYS = 3 * 366
+CAPACITY_RANGE = (1, 500)  # places in a session (loads, in a laundry slot)
+SLOT_MINUTES_RANGE = (15, 240)  # a schedule cut into slots (0 or none: one session)
 _SESSION_COLUMNS = (
     "s.id, s.schedule_id, s.service_id, s.block_code, s.room, s.starts_at, s.ends_at, s.capacity,"
     " s.booked_count, s.status, s.note, v.name_es, v.name_en, v.kind, v.audience, v.category, v.code AS service_code"
@@ -121,16 +123,22 @@ def _validate_schedule(db: Database, data: dict) -> dict:
             errors["end_date"] = Message("error.schedule_too_long", {"years": MAX_SCHEDULE_DAYS // 366})
     except (KeyError, TypeError, ValueError):
         errors["start_date"] = Message("error.invalid_date")
+    low, high = CAPACITY_RANGE
     try:
         capacity = int(data.get("capacity"))
-        if not 1 <= capacity <= 500:
+        if not low <= capacity <= high:
             raise ValueError
         clean["capacity"] = capacity
     except (TypeError, ValueError):
-        errors["capacity"] = Message("error.out_of_range", {"low": 1, "high": 500})
+        errors["capacity"] = Message("error.capacity_range", {"low": low, "high": high})
     slot = data.get("slot_minutes")
-    if slot not in (None, "", 0) and not 15 <= int(slot) <= 240:
-        errors["slot_minutes"] = Message("error.out_of_range", {"low": 15, "high": 240})
+    low, high = SLOT_MINUTES_RANGE
+    try:
+        slot = int(slot) if slot not in (None, "") else 0
+        if slot and not low <= slot <= high:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors["slot_minutes"] = Message("error.slot_minutes_range", {"low": low, "high": high})
     if errors:
         raise ValidationError(errors)
     clean.update(

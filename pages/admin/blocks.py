@@ -5,7 +5,7 @@ import streamlit as st
 from caremgmt.core import reference
 from pages.ui.actions import Form, write
 from pages.ui.session import db, tr
-from pages.ui.widgets import choice, field_error, text
+from pages.ui.widgets import choice, field_error, labeller, text
 
 st.title(tr("blocks.title"))
 localities = reference.localities(db())
@@ -42,7 +42,11 @@ with add_tab, st.form(adding.id):
 with edit_tab:
     by_code = {b["code"]: b for b in blocks}
     selected = st.selectbox(
-        tr("blocks.choose"), list(by_code), format_func=lambda c: by_code[c]["name"], key="block_edit_code"
+        tr("blocks.choose"),
+        list(by_code),
+        format_func=labeller(by_code, lambda c: by_code[c]["name"]),
+        key="block_edit_code",
+        placeholder=tr("common.choose"),
     )
     block = by_code[selected]
     editing = Form("block")

@@ -29,6 +29,7 @@ selected = st.selectbox(
     [None, *by_id],
     key="institution_pick",
     format_func=labeller([None, *by_id], lambda i: tr("institutions.new") if i is None else by_id[i]["name"]),
+    placeholder=tr("common.choose"),
 )
 row = by_id.get(selected, {})
 form = Form("inst")

@@ -24,14 +24,17 @@ def schedule_line(schedule: dict) -> str:
     days = ", ".join(tr(f"weekday.{d}") for d in map(int, schedule["weekdays"].split(",")))
     return (
         f"{service_label(schedule)} · {days} {schedule['start_time']}–{schedule['end_time']}"
-        f" · {schedule['sessions']} {tr('schedules.sessions')}"
+        f" · {tr('schedules.session_count', n=schedule['sessions'])}"
     )
 
 
 with st.expander(tr("schedules.laundry_settings"), icon=":material/local_laundry_service:"):
     limit = laundry.weekly_limit(db())
-    new_limit = st.number_input(tr("schedules.laundry_limit"), 1, 14, limit, key="laundry_limit")
+    # Number fields here carry no min_value/max_value: the domain says what a
+    # value may be (the widget would refuse it on its own, in English).
+    new_limit = st.number_input(tr("schedules.laundry_limit"), value=limit, step=1, key="laundry_limit")
     limiting = Form("laundry_limit")
+    field_error(limiting.scope, "limit")
     if st.button(tr("schedules.save_limit"), key=limiting.key("save")) and new_limit != limit:
         write(limiting, laundry.set_weekly_limit, new_limit, done=tr("schedules.limit_saved", limit=new_limit))
 
@@ -57,24 +60,34 @@ with new_tab, st.form(creating.id):
         list(range(7)),
         format_func=labeller(range(7), lambda d: tr(f"weekday.{d}")),
         key=creating.key("weekdays"),
+        placeholder=tr("common.choose"),
+        select_all=False,  # Streamlit's own "Select all" / "Select N matches" is English only
     )
     field_error(SCOPE, "weekdays")
     col1, col2, col3, col4 = st.columns(4)
-    start_time = col1.time_input(tr("field.start_time"), dt.time(8, 0), key=creating.key("start_time"), step=900)
-    end_time = col2.time_input(tr("field.end_time"), dt.time(11, 0), key=creating.key("end_time"), step=900)
-    start_date = col3.date_input(tr("field.start_date"), today(), format="DD/MM/YYYY", key=creating.key("start_date"))
-    end_date = col4.date_input(
-        tr("field.end_date"), today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=creating.key("end_date")
-    )
-    for field in ("start_time", "end_time", "start_date", "end_date"):
-        field_error(SCOPE, field)
+    with col1:
+        start_time = st.time_input(tr("field.start_time"), dt.time(8, 0), key=creating.key("start_time"), step=900)
+        field_error(SCOPE, "start_time")
+    with col2:
+        end_time = st.time_input(tr("field.end_time"), dt.time(11, 0), key=creating.key("end_time"), step=900)
+        field_error(SCOPE, "end_time")
+    with col3:
+        start_date = st.date_input(tr("field.start_date"), today(), format="DD/MM/YYYY", key=creating.key("start_date"))
+        field_error(SCOPE, "start_date")
+    with col4:
+        end_date = st.date_input(
+            tr("field.end_date"), today() + dt.timedelta(days=90), format="DD/MM/YYYY", key=creating.key("end_date")
+        )
+        field_error(SCOPE, "end_date")
     col1, col2 = st.columns(2)
-    capacity = col1.number_input(tr("field.capacity"), 1, 500, 20, key=creating.key("capacity"))
-    field_error(SCOPE, "capacity")
-    slot_minutes = col2.number_input(
-        tr("field.slot_minutes"), 0, 240, 0, step=15, key=creating.key("slot"), help=tr("schedules.slot_help")
-    )
-    field_error(SCOPE, "slot_minutes")
+    with col1:
+        capacity = st.number_input(tr("field.capacity"), value=20, step=1, key=creating.key("capacity"))
+        field_error(SCOPE, "capacity")
+    with col2:
+        slot_minutes = st.number_input(
+            tr("field.slot_minutes"), value=0, step=15, key=creating.key("slot"), help=tr("schedules.slot_help")
+        )
+        field_error(SCOPE, "slot_minutes")
     if st.form_submit_button(tr("schedules.create"), type="primary", key=creating.key()):
         write(
             creating,
@@ -106,6 +119,7 @@ with list_tab:
         list(by_schedule),
         key="sch_pick",
         format_func=labeller(by_schedule, lambda i: schedule_line(by_schedule[i])),
+        placeholder=tr("common.choose"),
     )
     schedule = by_schedule[chosen]
     ending = Form("sch_end")

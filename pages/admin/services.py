@@ -39,6 +39,7 @@ selected = st.selectbox(
     [None, *by_id],
     key="service_pick",
     format_func=labeller([None, *by_id], lambda i: tr("services.new") if i is None else service_label(by_id[i])),
+    placeholder=tr("common.choose"),
 )
 current_service = by_id.get(
     selected, {"kind": "activity", "audience": "caregiver", "care_hours_rule": "simultaneity", "default_minutes": 120}
@@ -65,22 +66,26 @@ with st.form(form.id):
             SCOPE, "kind", catalogue.KINDS, "service_kind", k("kind"), current_service.get("kind"), True
         )
         data["name_en"] = text(SCOPE, "name_en", k("name_en"), current_service.get("name_en"), True)
+        # Number fields carry no min_value/max_value: the domain says what a value
+        # may be, under its field (the widget would refuse it on its own, in English).
         data["default_minutes"] = st.number_input(
             tr("field.default_minutes"),
-            15,
-            600,
-            int(current_service.get("default_minutes") or 120),
+            value=int(current_service.get("default_minutes") or 120),
             step=15,
             key=k("minutes"),
         )
+        field_error(SCOPE, "default_minutes")
         col3, col4 = st.columns(2)
-        data["min_age"] = col3.number_input(
-            tr("field.min_age"), 0, 120, current_service.get("min_age"), key=k("min_age")
-        )
-        data["max_age"] = col4.number_input(
-            tr("field.max_age"), 0, 120, current_service.get("max_age"), key=k("max_age")
-        )
-        field_error(SCOPE, "max_age")
+        with col3:
+            data["min_age"] = st.number_input(
+                tr("field.min_age"), value=current_service.get("min_age"), step=1, key=k("min_age")
+            )
+            field_error(SCOPE, "min_age")
+        with col4:
+            data["max_age"] = st.number_input(
+                tr("field.max_age"), value=current_service.get("max_age"), step=1, key=k("max_age")
+            )
+            field_error(SCOPE, "max_age")
         data["care_hours_rule"] = choice(
             SCOPE,
             "care_hours_rule",
@@ -92,9 +97,7 @@ with st.form(form.id):
         )
         data["hours_per_unit"] = st.number_input(
             tr("field.hours_per_unit"),
-            0.0,
-            24.0,
-            float(current_service.get("hours_per_unit") or 0),
+            value=float(current_service.get("hours_per_unit") or 0),
             step=0.05,
             key=k("hours"),
         )

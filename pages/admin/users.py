@@ -6,7 +6,7 @@ from caremgmt.core import actor, auth, reference
 from caremgmt.core.i18n import LANGUAGES
 from pages.ui.actions import Form, write
 from pages.ui.session import db, tr, user
-from pages.ui.widgets import choice, field_error, text
+from pages.ui.widgets import choice, labeller, password, take_passwords, taken, text
 
 current = user()
 st.title(tr("users.title"))
@@ -29,11 +29,14 @@ st.dataframe(
 )
 
 st.subheader(tr("users.add"))
+# Each account starts from an empty form (a saved one starts a new round of it:
+# nothing of the last account, its block included, is carried over), and the
+# password leaves its field at every click, the account refused or created.
 adding = Form("user_new")
+password_key = adding.key("password")
 with st.form(adding.id):
     username = text(adding.scope, "username", adding.key("name"))
-    password = st.text_input(tr("field.password"), type="password", key=adding.key("password"))
-    field_error(adding.scope, "password")
+    password(adding.scope, "password", password_key)
     role = choice(adding.scope, "role", actor.ROLES, "role", adding.key("role"), "frontdesk", True)
     block = choice(
         adding.scope,
@@ -44,12 +47,14 @@ with st.form(adding.id):
         labels={b["code"]: b["name"] for b in blocks},
     )
     language = choice(adding.scope, "language", LANGUAGES, "language", adding.key("language"), "es", True)
-    if st.form_submit_button(tr("users.add"), type="primary", key=adding.key()):
+    if st.form_submit_button(
+        tr("users.add"), type="primary", key=adding.key(), on_click=take_passwords, args=(password_key,)
+    ):
         write(
             adding,
             auth.create_user,
             username,
-            password,
+            taken(password_key),
             role,
             block,
             language,
@@ -60,7 +65,11 @@ st.subheader(tr("users.activation"))
 others = {a["id"]: a for a in accounts if a["id"] != current.id}
 if others:
     chosen = st.selectbox(
-        tr("users.choose"), list(others), format_func=lambda i: others[i]["username"], key="user_toggle"
+        tr("users.choose"),
+        list(others),
+        format_func=labeller(others, lambda i: others[i]["username"]),
+        key="user_toggle",
+        placeholder=tr("common.choose"),
     )
     is_active = bool(others[chosen]["active"])
     toggling = Form("user_toggle")

@@ -1,8 +1,6 @@
 """Programmes and outcomes of the selected person: enrolment in school
 completion or training, and what she achieved (diplomas, certificates, jobs)."""
 
-import datetime as dt
-
 import streamlit as st
 
 from caremgmt.casework import outcomes
@@ -12,7 +10,7 @@ from caremgmt.registry import persons
 from pages.ui.actions import Form, page_header, write
 from pages.ui.formatting import person_line
 from pages.ui.session import db, tr, user
-from pages.ui.widgets import choice, field_error
+from pages.ui.widgets import ANY_DATE, choice, field_error
 
 current = user()
 person_id = page_header("achievements.title")
@@ -24,13 +22,10 @@ def outcome_fields(form: Form, kind: str | None) -> dict:
     data = {"kind": kind or choice(form.scope, "kind", outcomes.KINDS, "outcome", form.key("kind"), required=True)}
     col1, col2 = st.columns(2)
     with col1:
+        # Any date reaches the domain, which refuses one after today or before
+        # her birth under the field (the widget would refuse it on its own, in English).
         data["achieved_on"] = st.date_input(
-            tr("field.achieved_on"),
-            today(),
-            max_value=today(),
-            min_value=dt.date(1950, 1, 1),
-            format="DD/MM/YYYY",
-            key=form.key("date"),
+            tr("field.achieved_on"), today(), format="DD/MM/YYYY", key=form.key("date"), **ANY_DATE
         )
         field_error(form.scope, "achieved_on")
     with col2:
@@ -44,7 +39,7 @@ def outcome_fields(form: Form, kind: str | None) -> dict:
         data["course"] = st.text_input(tr("field.course"), key=form.key("course"))
         field_error(form.scope, "course")
     with col3:
-        data["hours"] = st.number_input(tr("field.hours"), 0, 5000, None, key=form.key("hours"))
+        data["hours"] = st.number_input(tr("field.hours"), value=None, step=1, key=form.key("hours"))
         field_error(form.scope, "hours")
     data["description"] = st.text_input(tr("field.description"), key=form.key("description"))
     field_error(form.scope, "description")

@@ -17,6 +17,14 @@ from caremgmt.core.i18n import Message
 from pages.ui.formatting import label
 from pages.ui.session import language, run_state, tr, user
 
+# The widest bounds st.date_input takes. Left to itself it bounds a date to ten
+# years around its first value, and refuses one outside its bounds on its own (an
+# English tooltip, or no value at all: "Este campo es obligatorio" for a birth
+# date in 1890). With these, every date typed reaches the domain, which says why
+# it refuses one (a birth date after today or before 1900, an achievement before
+# her birth), in the user's language, under the field.
+ANY_DATE = {"min_value": dt.date(1, 1, 1), "max_value": dt.date(9999, 12, 31)}
+
 
 def set_errors(scope: str, error: ValidationError | None) -> None:
     st.session_state[f"{scope}_errors"] = error.errors if error else {}
@@ -64,6 +72,7 @@ def period_and_block(columns, blocks: dict[str, str], key: str) -> tuple[dt.date
         [None, *blocks],
         key=f"{key}_block",
         format_func=labeller([None, *blocks], lambda c: tr("impact.all") if c is None else blocks[c]),
+        placeholder=tr("common.choose"),
     )
     return start, end, block
 
@@ -115,13 +124,37 @@ def date(scope: str, field: str, key: str, default: str | None = None, required=
     value = st.date_input(
         _title(field, required),
         value=dt.date.fromisoformat(default) if default else None,
-        min_value=dt.date(1900, 1, 1),
-        max_value=today(),
         format="DD/MM/YYYY",
         key=key,
+        **ANY_DATE,
     )
     field_error(scope, field)
     return value
+
+
+_TAKEN = "password_taken:"
+
+
+def password(scope: str, field: str, key: str) -> None:
+    """A password field and its error line. What is typed never stays in it:
+    the form's submit button takes it out (``on_click=take_passwords,
+    args=(key,)``) and the page reads it with ``taken(key)``, so the field is
+    empty after every click, the write refused or done."""
+    st.text_input(_title(field, False), type="password", key=key)
+    field_error(scope, field)
+
+
+def take_passwords(*keys: str) -> None:
+    """A submit button's on_click (it runs before the page): move what the
+    password fields ``keys`` hold to where ``taken`` reads it, and empty them."""
+    for key in keys:
+        st.session_state[_TAKEN + key] = st.session_state.get(key) or ""
+        st.session_state[key] = ""
+
+
+def taken(key: str) -> str:
+    """What the password field ``key`` held when its form was submitted (once)."""
+    return st.session_state.pop(_TAKEN + key, "")
 
 
 def block_picker(blocks: list[dict], key: str) -> str | None:
@@ -134,8 +167,9 @@ def block_picker(blocks: list[dict], key: str) -> str | None:
             tr("field.block_code"),
             codes,
             index=codes.index(own) if own in codes else 0,
-            format_func=names.__getitem__,
+            format_func=labeller(codes, names.__getitem__),
             key=key,
+            placeholder=tr("common.choose"),
         )
         if codes
         else None
