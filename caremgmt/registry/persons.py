@@ -162,6 +162,21 @@ def _log_override(db: Database, actor: User, person_id: int, matches: list[dict]
     )
 
 
+def registration_defaults(db: Database, actor: User) -> dict:
+    """What a new caregiver's record starts with at ``actor``'s desk: a citizenship
+    card, the front desk as channel, and the desk's own block as her home block with
+    the block's locality (blocks are sited a short walk from the people they serve).
+    A desk with no (open) block leaves those two empty."""
+    require(actor, "person.write")
+    defaults = {"doc_type": "CC", "registration_channel": "front_desk"}
+    block = next((b for b in reference.blocks(db) if b["code"] == actor.block_code), None)
+    if block is not None:
+        defaults["home_block"] = block["code"]
+        if block["locality_code"] is not None:
+            defaults["locality_code"] = block["locality_code"]
+    return defaults
+
+
 def register_caregiver(
     db: Database,
     actor: User,

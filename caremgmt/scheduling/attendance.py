@@ -23,21 +23,42 @@ STATUSES = ("present", "excused", "absent")  # exactly what the schema's CHECK a
 ABSENCE_FLAG = 3  # consecutive absences that flag a person for follow-up
 
 
+def too_early(session: dict) -> Message | None:
+    """Why attendance cannot be taken yet: the session has not started (it can be
+    taken from its start, during it and after it). None once it has started."""
+    if session["starts_at"] <= clock.local_iso(clock.now_local()):
+        return None
+    return Message("error.attendance_not_yet", {"time": session["starts_at"][11:16], "day": session["starts_at"][:10]})
+
+
+def refusal(session: dict) -> Message | None:
+    """Why attendance cannot be saved for ``session`` now (cancelled, a laundry
+    slot, not started yet), or None: what ``save_roster`` would refuse, for a page
+    to say before anyone tries."""
+    if session["status"] != "scheduled":
+        return Message("error.session_cancelled")
+    if session["kind"] == "laundry":
+        return Message("error.use_laundry_page")
+    return too_early(session)
+
+
 def roster(db: Database, actor: User, session_id: int) -> list[dict]:
     """Everyone booked (and anyone already recorded), with the status to show:
-    what was recorded, else present by default."""
+    what was recorded; else, once the session has started, present (most people
+    booked come: the desk marks who did not); before it, None (nobody has come yet)."""
     require(actor, "attendance.write")
-    get_session(db, session_id)
+    session = get_session(db, session_id)
+    preset = "present" if too_early(session) is None else None
     return list(
         db.query(
             f"SELECT p.id AS person_id, {full_name_sql('p')} AS full_name, p.doc_type, p.doc_number,"
-            " coalesce(a.status, 'present') AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
+            " coalesce(a.status, :preset) AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
             " FROM persons p"
             " LEFT JOIN attendance a ON a.person_id = p.id AND a.session_id = :s"
             " WHERE p.id IN (SELECT person_id FROM participants WHERE session_id = :s AND status = 'booked'"
             "                UNION SELECT person_id FROM attendance WHERE session_id = :s)"
             " ORDER BY p.last_names, p.first_names",
-            {"s": session_id},
+            {"s": session_id, "preset": preset},
         )
     )
 
@@ -45,7 +66,8 @@ def roster(db: Database, actor: User, session_id: int) -> list[dict]:
 def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, str], walk_ins: list[int] = ()) -> int:
     """Record attendance for a session: ``statuses`` maps person id to present /
     excused / absent; ``walk_ins`` are people present without a booking.
-    Returns how many rows were written (inserted or changed)."""
+    Refused for a cancelled session, a laundry slot, and before the session
+    starts (``refusal``). Returns how many rows were written (inserted or changed)."""
     require(actor, "attendance.write")
     if any(status not in STATUSES for status in statuses.values()):
         raise ValidationError({"status": Message("error.invalid_choice")})
@@ -55,12 +77,9 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
     now, written = clock.now_iso(), 0
     with write_transaction(db):
         session = get_session(db, session_id)
-        if session["status"] != "scheduled":
-            raise ValidationError({"session": Message("error.session_cancelled")})
-        if session["starts_at"][:10] > clock.today().isoformat():
-            raise ValidationError({"session": Message("error.session_future")})
-        if session["kind"] == "laundry":
-            raise ValidationError({"session": Message("error.use_laundry_page")})
+        problem = refusal(session)
+        if problem:
+            raise ValidationError({"session": problem})
         hours = clock.session_hours(session["starts_at"], session["ends_at"])
         for person_id, (status, walk_in) in rows.items():
             if not db["persons"].count_where("id = ?", [person_id]):

@@ -22,7 +22,7 @@ from caremgmt.core.errors import CareError, NotFound
 from caremgmt.core.i18n import Message
 from caremgmt.registry.validation import age_on
 from caremgmt.scheduling.catalogue import get_service
-from caremgmt.scheduling.timetable import get_session, overlap_sql
+from caremgmt.scheduling.timetable import get_session, overlap_sql, sessions_between
 
 
 class BookingRefused(CareError):
@@ -175,20 +175,23 @@ def book(
 
 
 def book_series(db: Database, actor: User, schedule_id: int, person_id: int) -> list[Booking]:
-    """Every future session of a schedule, or none if one of them is refused."""
+    """Every future session of a schedule that the person does not hold yet (a place
+    or the waitlist), or none if one of them is refused."""
     require(actor, "booking.write")
     now = clock.local_iso(clock.now_local())
     with write_transaction(db):
-        sessions = [
-            r[0]
-            for r in db.execute(
-                "SELECT s.id FROM sessions s JOIN services v ON v.id = s.service_id WHERE s.schedule_id = ?"
-                " AND s.status = 'scheduled' AND s.starts_at > ? AND v.kind = 'activity' ORDER BY s.starts_at",
-                [schedule_id, now],
-            )
-        ]
-        if not sessions:
+        future = db.execute(
+            "SELECT s.id, EXISTS (SELECT 1 FROM participants p WHERE p.session_id = s.id AND p.person_id = ?"
+            " AND p.status IN ('booked', 'waitlisted')) FROM sessions s JOIN services v ON v.id = s.service_id"
+            " WHERE s.schedule_id = ? AND s.status = 'scheduled' AND s.starts_at > ? AND v.kind = 'activity'"
+            " ORDER BY s.starts_at",
+            [person_id, schedule_id, now],
+        ).fetchall()
+        if not future:
             raise BookingRefused(Message("error.no_future_sessions"))
+        sessions = [session_id for session_id, held in future if not held]
+        if not sessions:
+            raise BookingRefused(Message("error.already_booked"))
         results = []
         for session_id in sessions:
             try:
@@ -287,6 +290,28 @@ def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -
         options.sort(key=lambda o: (not o["covers_all"], o["starts_at"]))
         offers.append({"person": cared, "sessions": options})
     return offers
+
+
+def upcoming(db: Database, actor: User, block_code: str, person_id: int, days: int) -> list[dict]:
+    """The activity sessions at a block that can still be booked (scheduled, not
+    started) from now to ``days`` days ahead, soonest first, each with ``held``:
+    the person's place in it ("booked" or "waitlisted"), or None."""
+    require(actor, "booking.write")
+    now = clock.now_local()
+    last = now.date() + dt.timedelta(days=days)
+    sessions = sessions_between(db, actor, block_code, now.date(), last, kind="activity")
+    held = dict(
+        db.execute(
+            "SELECT p.session_id, p.status FROM participants p JOIN sessions s ON s.id = p.session_id"
+            " WHERE p.person_id = ? AND p.status IN ('booked', 'waitlisted') AND s.block_code = ? AND s.starts_at > ?",
+            [person_id, block_code, clock.local_iso(now)],
+        ).fetchall()
+    )
+    return [
+        {**s, "held": held.get(s["id"])}
+        for s in sessions
+        if s["status"] == "scheduled" and s["starts_at"] > clock.local_iso(now)
+    ]
 
 
 def person_bookings(db: Database, actor: User, person_id: int, upcoming_only: bool = True) -> list[dict]:

@@ -1,12 +1,13 @@
 """Book the selected person into a session or a whole series; when she is a
-caregiver, offer care for the people she cares for in the same step."""
+caregiver, offer care for the people she cares for in the same step. The page
+opens on the service whose next session at the block comes first; sessions she
+already holds say so instead of offering to book them again."""
 
 import datetime as dt
 
 import streamlit as st
 
 from caremgmt.core import reference
-from caremgmt.core.clock import today
 from caremgmt.registry import persons
 from caremgmt.scheduling import booking, catalogue, timetable
 from pages.ui.actions import Form, page_header, write
@@ -30,11 +31,15 @@ offered = [s for s in service_rows if s["audience"] in (audience, "anyone")]
 col1, col2 = st.columns(2)
 with col1:
     block = block_picker(blocks, "book_block")
+by_id = {s["id"]: s for s in offered}
+coming = [s for s in booking.upcoming(db(), current, block, person_id, HORIZON_DAYS) if s["service_id"] in by_id]
+# The service of the first session she does not hold yet (else of the first one at all).
+first = next((s for s in coming if not s["held"]), coming[0] if coming else None)
 with col2:
-    by_id = {s["id"]: s for s in offered}
     service_id = st.selectbox(
         tr("book.service"),
         list(by_id),
+        index=list(by_id).index(first["service_id"]) if first else 0,
         format_func=labeller(by_id, lambda i: service_label(by_id[i])),
         key="book_service",
     )
@@ -88,30 +93,28 @@ if pending:
         st.rerun()
     st.stop()
 
-upcoming = [
-    s
-    for s in timetable.sessions_between(
-        db(), current, block, today(), today() + dt.timedelta(days=HORIZON_DAYS), service_id=service_id
-    )
-    if s["status"] == "scheduled"
-]
+upcoming = [s for s in coming if s["service_id"] == service_id]
 if not upcoming:
     st.info(tr("book.no_sessions", days=HORIZON_DAYS))
 series = {}
 for s in upcoming:
-    if s["schedule_id"] and s["schedule_id"] not in series:
+    # A series she holds every session of has nothing left to book.
+    if s["schedule_id"] and not s["held"] and s["schedule_id"] not in series:
         start = dt.datetime.fromisoformat(s["starts_at"])
         series[s["schedule_id"]] = f"{start:%H:%M}–{s['ends_at'][11:]}{' · ' + s['room'] if s['room'] else ''}"
 for schedule_id, when in series.items():
     if st.button(tr("book.series", when=when), key=form.key(f"series_{schedule_id}")):
         book(booking.book_series, schedule_id, person_id)
+HELD = {"booked": "book.held", "waitlisted": "book.held_waitlisted"}
 for session in upcoming:
     col1, col2, col3 = st.columns([4, 2, 1])
     col1.markdown(session_line(session))
     col2.markdown(
         tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"], waitlist=session["waitlist"])
     )
-    if col3.button(tr("book.book"), key=form.key(session["id"])):
+    if session["held"]:
+        col3.button(tr(HELD[session["held"]]), key=form.key(session["id"]), disabled=True)
+    elif col3.button(tr("book.book"), key=form.key(session["id"])):
         if person["cares_for"]:  # first ask about care for the people she cares for
             st.session_state[pending_key] = session["id"]
             st.rerun()

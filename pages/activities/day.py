@@ -54,6 +54,6 @@ for load in loads:
     col1, col2, col3 = st.columns([4, 2, 2])
     col1.markdown(f"**{load['starts_at'][11:]}** · {load['full_name']}")
     col2.markdown(tr(f"load_status.{load['load_status']}"))
-    for next_status in laundry.TRANSITIONS[load["load_status"]]:
+    for next_status in laundry.next_states(load):  # "No llegó" only once her slot has started
         if col3.button(tr(f"load_action.{next_status}"), key=advancing.key(f"{load['participant_id']}_{next_status}")):
             write(advancing, laundry.advance, load["participant_id"], next_status)

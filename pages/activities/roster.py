@@ -1,16 +1,19 @@
-"""Attendance for one session: everyone booked, present by default; walk-ins from the search box."""
+"""Attendance for one session: everyone booked, present by default once it has
+started (the desk marks who did not come); walk-ins from the search box. Before
+it starts (or when it is cancelled) the page says so and shows who is booked,
+with nothing to save."""
 
 import pandas as pd
 import streamlit as st
 
 from caremgmt.registry.search import search_persons
 from caremgmt.scheduling import attendance, timetable
-from pages.ui.actions import Form, write
+from pages.ui.actions import Form, selected, write
 from pages.ui.formatting import person_line, session_line
 from pages.ui.session import db, tr, user
 
 current = user()
-session_id = st.session_state.get("session_id")
+session_id = selected("session")
 st.title(tr("roster.title"))
 if session_id is None:
     st.info(tr("roster.none_selected"))
@@ -24,6 +27,16 @@ marks: dict[int, str] = st.session_state.setdefault(f"marks_{session_id}", {})
 session = timetable.get_session(db(), session_id)
 rows = attendance.roster(db(), current, session_id)
 st.subheader(session_line(session))
+closed = attendance.refusal(session)  # what saving would be refused for, said before anyone tries
+if closed:
+    st.info(closed.render(current.language))
+    st.dataframe(
+        pd.DataFrame({tr("roster.person"): [r["full_name"] for r in rows]}, dtype="object"),
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(tr("roster.count", n=len(rows)))
+    st.stop()
 
 statuses = {s: tr(f"attendance.{s}") for s in attendance.STATUSES}
 by_label = {label: status for status, label in statuses.items()}

@@ -1,5 +1,12 @@
-"""Register a caregiver with the people she cares for and her consents."""
+"""Register a caregiver with the people she cares for and her consents.
 
+Not an st.form: every change reaches the server, and what the page holds is kept
+as this login session's draft (pages.ui.drafts), so a reload finds a half-filled
+registration again; a registration saved forgets it. A new one starts from the
+domain's defaults (the desk's block and its locality) and with one person cared
+for open; a section left blank at the end is not sent."""
+
+import datetime as dt
 import time
 
 import streamlit as st
@@ -7,6 +14,7 @@ import streamlit as st
 from caremgmt.core import reference
 from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates
 from caremgmt.registry import persons, vocab
+from pages.ui import drafts
 from pages.ui.actions import Form, open_person, write
 from pages.ui.formatting import person_line
 from pages.ui.person_fields import cared_person_fields, caregiver_fields
@@ -15,76 +23,123 @@ from pages.ui.widgets import choice, field_error
 
 MAX_DEPENDENTS = 6
 FOLLOW_SECONDS = 3.0
+DRAFT = "reg"
 current = user()
 form = Form("reg")
 SCOPE = form.scope
 
 # The second click of a double click on "Registrar" still asks for this page,
 # after the first one registered her and opened her file: follow the first one
-# there (the click itself finds no button: the form is in a new round).
+# there (the click itself finds no button: the page is in a new round).
 registered_now = st.session_state.pop("reg_registered", None)
 if registered_now and time.monotonic() < registered_now["until"]:
     st.session_state["reg_registered"] = registered_now
     open_person(registered_now["person_id"])
 
 links: dict[int, dict] = st.session_state.setdefault("reg_links", {})
+draft = drafts.recall(DRAFT)
+
+
+def kept(value):
+    """A value as a draft keeps it (a date as the widgets take it back: ISO text)."""
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def blank(dependent: dict) -> bool:
+    return not any(value not in (None, "") for value in dependent.values())
+
 
 st.title(tr("register.title"))
 localities = reference.localities(db())
 blocks = reference.blocks(db())
 
-count = st.number_input(
-    tr("register.dependents_count"), min_value=0, max_value=MAX_DEPENDENTS, step=1, key=form.key("count")
+st.subheader(tr("register.caregiver"), anchor=False)
+caregiver = caregiver_fields(
+    SCOPE, form.key, localities, blocks, {**persons.registration_defaults(db(), current), **draft.get("caregiver", {})}
 )
-with st.form(form.id):
-    st.subheader(tr("register.caregiver"))
-    caregiver = caregiver_fields(SCOPE, form.key, localities, blocks, {"home_block": current.block_code})
-    dependents = []
-    for i in range(int(count)):
-        st.subheader(tr("register.dependent", n=i + 1))
-        if i in links:
-            st.info(tr("register.linked_existing", person=person_line(links[i])))
-            col1, col2 = st.columns(2)
-            with col1:
-                relationship = choice(
-                    SCOPE,
-                    f"dependents.{i}.relationship",
-                    vocab.RELATIONSHIPS,
-                    "relationship",
-                    form.key(f"dep{i}_relationship"),
-                    required=True,
-                )
-            with col2:
-                care_need = choice(
-                    SCOPE,
-                    f"dependents.{i}.care_need",
-                    vocab.CARE_NEEDS,
-                    "care_need",
-                    form.key(f"dep{i}_care_need"),
-                    required=True,
-                )
-            dependents.append(
-                {"existing_person_id": links[i]["id"], "relationship": relationship, "care_need": care_need}
+
+count = st.number_input(
+    tr("register.dependents_count"),
+    min_value=0,
+    max_value=MAX_DEPENDENTS,
+    value=draft.get("count", 1),
+    step=1,
+    key=form.key("count"),
+)
+st.caption(tr("register.blank_dependent"))
+shown: list[dict] = []
+for i in range(int(count)):
+    st.subheader(tr("register.dependent", n=i + 1), anchor=False)
+    before = (draft.get("dependents") or [])[i : i + 1] or [{}]
+    if i in links:
+        st.info(tr("register.linked_existing", person=person_line(links[i])))
+        col1, col2 = st.columns(2)
+        with col1:
+            relationship = choice(
+                SCOPE,
+                f"dependents.{i}.relationship",
+                vocab.RELATIONSHIPS,
+                "relationship",
+                form.key(f"dep{i}_relationship"),
+                before[0].get("relationship"),
+                required=True,
             )
-        else:
-            dependents.append(
-                cared_person_fields(SCOPE, lambda name, i=i: form.key(f"dep{i}_{name}"), f"dependents.{i}.")
+        with col2:
+            care_need = choice(
+                SCOPE,
+                f"dependents.{i}.care_need",
+                vocab.CARE_NEEDS,
+                "care_need",
+                form.key(f"dep{i}_care_need"),
+                before[0].get("care_need"),
+                required=True,
             )
-    st.subheader(tr("register.consents"))
-    with st.expander(tr("consent.registration.title")):
-        st.write(tr("consent.registration.text"))
-    consents = {
-        "registration": st.checkbox(tr("consent.registration.label") + " *", key=form.key("consent_registration"))
-    }
-    field_error(SCOPE, "consent_registration")
-    consents["reminders"] = st.checkbox(tr("consent.reminders.label"), key=form.key("consent_reminders"))
-    consents["research"] = st.checkbox(tr("consent.research.label"), key=form.key("consent_research"))
-    st.caption(tr("register.consent_version", version=vocab.CONSENT_TEXT_VERSION))
-    submitted = st.form_submit_button(tr("register.submit"), type="primary", key=form.key())
+        shown.append({"existing_person_id": links[i]["id"], "relationship": relationship, "care_need": care_need})
+    else:
+        shown.append(
+            cared_person_fields(
+                SCOPE, lambda name, i=i: form.key(f"dep{i}_{name}"), f"dependents.{i}.", current=before[0]
+            )
+        )
+# A section left blank at the end was not wanted (one is open by default); one in
+# the middle is sent, and the domain says what it lacks.
+dependents = list(shown)
+while dependents and blank(dependents[-1]):
+    dependents.pop()
+
+st.subheader(tr("register.consents"), anchor=False)
+with st.expander(tr("consent.registration.title")):
+    st.write(tr("consent.registration.text"))
+given = draft.get("consents", {})
+consents = {
+    "registration": st.checkbox(
+        tr("consent.registration.label") + " *",
+        value=given.get("registration", False),
+        key=form.key("consent_registration"),
+    )
+}
+field_error(SCOPE, "consent_registration")
+for purpose in ("reminders", "research"):
+    consents[purpose] = st.checkbox(
+        tr(f"consent.{purpose}.label"), value=given.get(purpose, False), key=form.key(f"consent_{purpose}")
+    )
+st.caption(tr("register.consent_version", version=vocab.CONSENT_TEXT_VERSION))
+
+drafts.keep(
+    DRAFT,
+    {
+        "caregiver": {field: kept(value) for field, value in caregiver.items()},
+        "count": int(count),
+        "dependents": [{field: kept(value) for field, value in d.items()} for d in shown],
+        "consents": consents,
+    },
+)
+submitted = st.button(tr("register.submit"), type="primary", key=form.key())
 
 
 def registered(person_id: int) -> None:
-    """Forget the links and questions of this registration, then open her file."""
+    """Forget the draft, links and questions of this registration, then open her file."""
+    drafts.forget(DRAFT)
     st.session_state.pop("reg_links", None)
     st.session_state.pop("reg_outcome", None)
     st.session_state["reg_registered"] = {"person_id": person_id, "until": time.monotonic() + FOLLOW_SECONDS}

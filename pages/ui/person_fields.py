@@ -8,7 +8,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from caremgmt.registry import vocab
-from caremgmt.registry.validation import format_phone
+from caremgmt.registry.validation import format_phone, normalize_phone
 from pages.ui.session import tr
 from pages.ui.widgets import choice, date, field_error, text
 
@@ -17,14 +17,15 @@ def caregiver_fields(
     scope: str, key: Callable[[str], str], localities: dict, blocks: list[dict], current: dict | None = None
 ) -> dict:
     """Every field of a caregiver, in the order the desk asks for them; ``key``
-    makes each widget's key from the field's name."""
+    makes each widget's key from the field's name; ``current`` gives the values
+    shown first (her record, a draft, or the domain's defaults for a new one)."""
     c = current or {}
     k = key
     data: dict = {}
     col1, col2 = st.columns(2)
     with col1:
         data["doc_type"] = choice(
-            scope, "doc_type", vocab.DOC_TYPES, "doc_type", k("doc_type"), c.get("doc_type", "CC"), True
+            scope, "doc_type", vocab.DOC_TYPES, "doc_type", k("doc_type"), c.get("doc_type"), True
         )
     with col2:
         data["doc_number"] = text(scope, "doc_number", k("doc_number"), c.get("doc_number"), True)
@@ -49,7 +50,7 @@ def caregiver_fields(
         )
     col1, col2, col3 = st.columns(3)
     with col1:
-        data["phone"] = text(scope, "phone", k("phone"), format_phone(c.get("phone")), placeholder="300 123 4567")
+        data["phone"] = text(scope, "phone", k("phone"), _phone(c.get("phone")), placeholder="300 123 4567")
     with col2:
         data["locality_code"] = choice(
             scope,
@@ -94,12 +95,13 @@ def caregiver_fields(
             c.get("education_level"),
         )
     with col3:
+        # No min_value/max_value: the widget would refuse 30 on its own (an English
+        # tooltip, nothing saved, no word why); the domain says the hours go from 0 to 24.
+        hours = c.get("care_hours_per_day")
         data["care_hours_per_day"] = st.number_input(
             tr("field.care_hours_per_day"),
-            min_value=0.0,
-            max_value=24.0,
             step=0.5,
-            value=c.get("care_hours_per_day"),
+            value=float(hours) if hours not in (None, "") else None,
             key=k("care_hours_per_day"),
         )
         field_error(scope, "care_hours_per_day")
@@ -113,7 +115,7 @@ def caregiver_fields(
             vocab.REGISTRATION_CHANNELS,
             "channel",
             k("registration_channel"),
-            c.get("registration_channel", "front_desk"),
+            c.get("registration_channel"),
             True,
         )
     with col2:
@@ -127,7 +129,12 @@ def cared_person_fields(
     scope: str, key: Callable[[str], str], field_prefix: str = "", current: dict | None = None, link: bool = True
 ) -> dict:
     """The minimal fields of a person cared for, plus (``link``) relationship and care need;
-    ``key`` makes each widget's key from the field's name."""
+    ``key`` makes each widget's key from the field's name.
+
+    Linked (a dependant being registered): names, birth date, relationship and care
+    need, then the optional document, sex and disability out of the way under "more
+    details". Not linked (her own record, edited inside an expander, where another
+    cannot open): every field in view."""
     c = current or {}
     k = key
     f = lambda name: f"{field_prefix}{name}"
@@ -139,6 +146,41 @@ def cared_person_fields(
         data["last_names"] = text(scope, f("last_names"), k("last_names"), c.get("last_names"), True)
     with col3:
         data["birth_date"] = date(scope, f("birth_date"), k("birth_date"), c.get("birth_date"), True)
+    if link:
+        col1, col2 = st.columns(2)
+        with col1:
+            data["relationship"] = choice(
+                scope,
+                f("relationship"),
+                vocab.RELATIONSHIPS,
+                "relationship",
+                k("relationship"),
+                c.get("relationship"),
+                True,
+            )
+        with col2:
+            data["care_need"] = choice(
+                scope, f("care_need"), vocab.CARE_NEEDS, "care_need", k("care_need"), c.get("care_need"), True
+            )
+        more = any(c.get(name) for name in ("doc_type", "doc_number", "sex", "disability"))
+        with st.expander(tr("person.more_details"), expanded=more):
+            _document_and_sex(scope, k, f, c, data)
+            data["disability"] = choice(
+                scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"), c.get("disability")
+            )
+    else:
+        _document_and_sex(scope, k, f, c, data)
+        col1, col2 = st.columns(2)
+        with col1:
+            data["disability"] = choice(
+                scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"), c.get("disability")
+            )
+        with col2:
+            data["phone"] = text(scope, f("phone"), k("phone"), _phone(c.get("phone")))
+    return data
+
+
+def _document_and_sex(scope: str, k: Callable[[str], str], f: Callable[[str], str], c: dict, data: dict) -> None:
     col1, col2, col3 = st.columns(3)
     with col1:
         data["doc_type"] = choice(scope, f("doc_type"), vocab.DOC_TYPES, "doc_type", k("doc_type"), c.get("doc_type"))
@@ -146,24 +188,9 @@ def cared_person_fields(
         data["doc_number"] = text(scope, f("doc_number"), k("doc_number"), c.get("doc_number"))
     with col3:
         data["sex"] = choice(scope, f("sex"), vocab.SEXES, "sex", k("sex"), c.get("sex"))
-    if link:
-        col1, col2, col3 = st.columns(3)
-        with col1:
-            data["relationship"] = choice(
-                scope, f("relationship"), vocab.RELATIONSHIPS, "relationship", k("relationship"), required=True
-            )
-        with col2:
-            data["care_need"] = choice(
-                scope, f("care_need"), vocab.CARE_NEEDS, "care_need", k("care_need"), required=True
-            )
-        with col3:
-            data["disability"] = choice(scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"))
-    else:
-        col1, col2 = st.columns(2)
-        with col1:
-            data["disability"] = choice(
-                scope, f("disability"), vocab.DISABILITIES, "disability", k("disability"), c.get("disability")
-            )
-        with col2:
-            data["phone"] = text(scope, f("phone"), k("phone"), format_phone(c.get("phone")))
-    return data
+
+
+def _phone(value: str | None) -> str:
+    """A stored number (+573001234567) as the desk writes it (300 1234567); anything
+    else (a draft's, as it was typed, maybe half typed) as it is."""
+    return format_phone(value) if value and value.startswith("+") and normalize_phone(value) else value or ""

@@ -49,7 +49,7 @@ def test_roster_refuses_future_or_cancelled_sessions_and_bad_status(db, frontdes
     a = person(db, frontdesk, 1)
     with pytest.raises(ValidationError) as info:
         attendance.save_roster(db, frontdesk, class_id, {a: "present"})  # it is still Saturday
-    assert info.value.errors["session"].key == "error.session_future"
+    assert info.value.errors["session"].key == "error.attendance_not_yet"
     clock_at(MONDAY)
     with pytest.raises(ValidationError):
         attendance.save_roster(db, frontdesk, class_id, {a: "sleeping"})
