@@ -428,9 +428,11 @@ def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dic
         db.query(
             f"SELECT r.id, r.status, r.sent_on, r.due_on, {referral_overdue_sql('r', ':today')} AS overdue,"
             " r.person_id,"
-            f" coalesce(i.name, v.name_es) AS target, {full_name_sql('p')} AS full_name"
+            # Where it goes, as the timeline names it (casework.timeline.referral_target).
+            f" i.name AS institution, v.name_es, v.name_en, e.programme, {full_name_sql('p')} AS full_name"
             " FROM referrals r JOIN cases c ON c.id = r.case_id JOIN persons p ON p.id = r.person_id"
             " LEFT JOIN institutions i ON i.id = r.institution_id LEFT JOIN services v ON v.id = r.service_id"
+            " LEFT JOIN enrolments e ON e.id = r.enrolment_id"
             f" WHERE {referral_open_sql('r')} AND {scope} ORDER BY r.due_on",
             params,
         )

@@ -1,6 +1,11 @@
 """Synthetic, realistic-looking data for demos and tests: people (here), their
 programme of sessions, bookings, attendance and laundry (demo_programme), and
-cases, referrals and outcomes (demo_cases).
+cases, referrals and outcomes worked by the blocks' case workers (demo_cases).
+
+Names are Colombian: one or two given names and two surnames, no part of a name
+repeated; the people she cares for carry her surnames as Colombian naming gives
+them (her children and grandchildren, her parents, her siblings). demo_city
+names its people with the same functions.
 
 Deterministic for a given seed on a given database: the same seed on a
 fresh database gives the same people. Documents already present are drawn
@@ -17,10 +22,14 @@ from sqlite_utils import Database
 from caremgmt.core import reference
 from caremgmt.core.actor import SYSTEM, User
 from caremgmt.core.clock import today as bogota_today
+from caremgmt.core.db import write_transaction
+from caremgmt.core.text import fold
 from caremgmt.registry import vocab
 from caremgmt.registry.persons import find_by_document, register_caregiver
 from caremgmt.tools.demo_cases import generate_cases
 from caremgmt.tools.demo_programme import generate_programme
+
+CACHE_KB = 200_000  # page cache while generating (SQLite default: 2 MB)
 
 FEMALE_NAMES = (
     "María",
@@ -166,11 +175,147 @@ MOBILE_PREFIXES = (
 )
 
 
-def _name(rng: random.Random, female: bool) -> tuple[str, str]:
-    first = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
+# Given names by generation: the people cared for include small children and older persons.
+CHILD_FEMALE_NAMES = (
+    "Valentina",
+    "Sofía",
+    "Isabella",
+    "Salomé",
+    "Mariana",
+    "Luciana",
+    "Antonella",
+    "Sara",
+    "Gabriela",
+    "Juliana",
+    "Manuela",
+    "Emily",
+    "Danna",
+    "Violeta",
+)
+CHILD_MALE_NAMES = (
+    "Santiago",
+    "Samuel",
+    "Matías",
+    "Emiliano",
+    "Thiago",
+    "Jerónimo",
+    "Sebastián",
+    "Nicolás",
+    "Martín",
+    "Tomás",
+    "Dylan",
+    "Maximiliano",
+    "Juan",
+    "Gabriel",
+)
+OLDER_FEMALE_NAMES = (
+    "María",
+    "Blanca",
+    "Gloria",
+    "Rosa",
+    "Carmen",
+    "Dolores",
+    "Ana",
+    "Inés",
+    "Teresa",
+    "Aura",
+    "Leonor",
+    "Mercedes",
+    "Graciela",
+    "Beatriz",
+)
+OLDER_MALE_NAMES = (
+    "José",
+    "Luis",
+    "Jesús",
+    "Ramón",
+    "Álvaro",
+    "Héctor",
+    "Pedro",
+    "Gustavo",
+    "Alfonso",
+    "Jorge",
+    "Hernando",
+    "Rafael",
+    "Gilberto",
+    "Octavio",
+)
+_PARTICLES = frozenset({"de", "del", "la", "las", "los"})  # "María del Carmen" repeats no name
+# The people cared for who carry one of the caregiver's surnames (see relative_surnames).
+_SHARED_SURNAMES = frozenset({"child", "grandchild", "parent", "sibling"})
+
+
+_FOLDED: dict[str, frozenset[str]] = {}
+
+
+def _folded(text: str) -> frozenset[str]:
+    """The words of a name, folded (no accents, lower case), particles left out; cached."""
+    words = _FOLDED.get(text)
+    if words is None:
+        words = _FOLDED[text] = frozenset(w for w in fold(text).split() if w not in _PARTICLES)
+    return words
+
+
+def _clash(words: frozenset[str], taken: frozenset[str]) -> bool:
+    """A word already taken, or one that reads as a variant of it (Isabel Isabella, Martín Martínez)."""
+    return any(
+        a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))) for a in words for b in taken
+    )
+
+
+def _pick(rng: random.Random, pool: tuple[str, ...], taken: frozenset[str]) -> str | None:
+    """A name from ``pool`` that repeats no word of ``taken`` (None if every one does)."""
+    for _ in range(8):
+        name = rng.choice(pool)
+        if not _clash(_folded(name), taken):
+            return name
+    return next((name for name in pool if not _clash(_folded(name), taken)), None)
+
+
+def given_names(rng: random.Random, female: bool, surnames: str, generation: str = "adult") -> str:
+    """One or two given names: no name twice, none that is (or reads like) one of ``surnames``."""
+    first_pool = {
+        "child": CHILD_FEMALE_NAMES if female else CHILD_MALE_NAMES,
+        "older": OLDER_FEMALE_NAMES if female else OLDER_MALE_NAMES,
+    }.get(generation, FEMALE_NAMES if female else MALE_NAMES)
+    taken = _folded(surnames)
+    first = _pick(rng, first_pool, taken) or ("Ana" if female else "Luis")
     if rng.random() < 0.5:
-        first += " " + rng.choice(FEMALE_SECOND if female else MALE_NAMES)
-    return first, f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
+        second = _pick(rng, FEMALE_SECOND if female else MALE_NAMES, taken | _folded(first))
+        if second:
+            return f"{first} {second}"
+    return first
+
+
+def two_surnames(rng: random.Random, unlike: str = "") -> str:
+    """Two different surnames, neither of them one of ``unlike``'s."""
+    first = _pick(rng, SURNAMES, _folded(unlike))
+    return f"{first} {_pick(rng, SURNAMES, _folded(unlike) | _folded(first))}"
+
+
+def relative_surnames(
+    rng: random.Random, caregiver: str, caregiver_female: bool, relationship: str, female: bool
+) -> str:
+    """The surnames of a person she cares for, by Colombian naming (a child's surnames are the
+    father's first and the mother's first): her child and her grandchild carry her first surname
+    (second from a woman, first from a man), her father her first, her mother her second, a
+    sibling both; a spouse and anyone else have their own."""
+    mine = caregiver.split(" ", 1)
+    if len(mine) != 2 or relationship not in _SHARED_SURNAMES:
+        return two_surnames(rng, caregiver)
+    if relationship == "sibling":
+        return caregiver
+    own_first, own_second = mine
+    other = _pick(rng, SURNAMES, _folded(caregiver))
+    if relationship in ("child", "grandchild"):
+        return f"{other} {own_first}" if caregiver_female else f"{own_first} {other}"
+    return f"{own_second} {other}" if female else f"{own_first} {other}"
+
+
+def full_name(rng: random.Random, female: bool) -> tuple[str, str]:
+    """(given names, surnames) for an adult: one or two given names, two surnames, no part repeated."""
+    last = two_surnames(rng)
+    return given_names(rng, female, last), last
 
 
 def _birth_date(rng: random.Random, today: dt.date, low: int, high: int) -> dt.date:
@@ -193,24 +338,48 @@ def _document(rng: random.Random, db: Database, doc_type: str) -> str:
             return number
 
 
-def _dependent(rng: random.Random, db: Database, today: dt.date) -> dict:
+def _years_before(rng: random.Random, day: dt.date, low: int, high: int) -> dt.date:
+    return day - dt.timedelta(days=rng.randint(low * 365, high * 365 + 300))
+
+
+def _dependent(rng: random.Random, db: Database, today: dt.date, caregiver: dict) -> dict:
+    """A person she cares for, of a generation that fits her age: a young child is her child
+    or, once she is older, her grandchild; an older person her parent (older than she is by
+    a generation) or, once she is older herself, her spouse or sibling."""
     kind = rng.choices(("child", "older", "disability"), weights=(6, 3, 1))[0]
     female = rng.random() < 0.5
-    first, last = _name(rng, female)
+    her_birth = dt.date.fromisoformat(caregiver["birth_date"])
+    her_age = (today - her_birth).days // 365
     if kind == "child":
         born = _birth_date(rng, today, 0, 4)
         doc_type = "RC" if rng.random() < 0.85 else None
-        need, relationship = "child_under_6", rng.choice(("child", "grandchild"))
+        need, generation = "child_under_6", "child"
+        relationship = (
+            "child" if her_age < 38 else "grandchild" if her_age >= 45 else rng.choice(("child", "grandchild"))
+        )
     elif kind == "older":
-        born = _birth_date(rng, today, 62, 92)
-        doc_type, need, relationship = "CC", "older_person", rng.choice(("parent", "grandparent", "spouse"))
+        doc_type, need, generation = "CC", "older_person", "older"
+        if her_age < 50:
+            relationship = rng.choice(("parent", "parent", "grandparent"))
+            gap = (18, 40) if relationship == "parent" else (40, 60)
+            born = min(_years_before(rng, her_birth, *gap), _birth_date(rng, today, 62, 70))
+            born = max(born, today - dt.timedelta(days=97 * 365))
+        else:
+            relationship = rng.choice(("spouse", "sibling"))
+            born = _birth_date(rng, today, max(62, her_age - 5), max(62, her_age + 10))
     else:
         born = _birth_date(rng, today, 8, 50)
         age_years = (today - born).days // 365
         doc_type = "TI" if 7 <= age_years <= 17 else ("CC" if age_years >= 18 else "RC")
-        need, relationship = "disability", rng.choice(("child", "sibling", "spouse"))
+        need = "disability"
+        if age_years <= her_age - 16:
+            relationship = "child"
+        else:
+            relationship = "sibling" if age_years < 18 else rng.choice(("sibling", "spouse"))
+        generation = "child" if age_years < 18 else "adult"
+    last = relative_surnames(rng, caregiver["last_names"], caregiver["sex"] == "F", relationship, female)
     return {
-        "first_names": first,
+        "first_names": given_names(rng, female, last, generation),
         "last_names": last,
         "birth_date": born.isoformat(),
         "sex": "F" if female else "M",
@@ -223,7 +392,19 @@ def _dependent(rng: random.Random, db: Database, today: dt.date) -> dict:
 
 
 def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) -> int:
-    """Register about ``persons`` people (caregivers plus dependents); returns how many."""
+    """Register about ``persons`` people (caregivers plus dependents) with their programme
+    and cases; returns how many. One transaction: a run that fails leaves nothing behind,
+    and the years of sessions are written without a commit per schedule."""
+    (cache,) = db.execute("PRAGMA cache_size").fetchone()
+    db.execute(f"PRAGMA cache_size = {-CACHE_KB}")  # the tables being filled stay in memory
+    try:
+        with write_transaction(db):
+            return _generate(db, persons, seed, actor)
+    finally:
+        db.execute(f"PRAGMA cache_size = {cache}")
+
+
+def _generate(db: Database, persons: int, seed: int, actor: User) -> int:
     rng = random.Random(seed)
     today = bogota_today()
     blocks = [b for b in reference.blocks(db) if b["kind"] == "block"]
@@ -231,7 +412,7 @@ def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) ->
     while created < persons:
         block = rng.choice(blocks)
         female = rng.random() < 0.92  # the programme's caregivers are almost all women
-        first, last = _name(rng, female)
+        first, last = full_name(rng, female)
         migrant = rng.random() < 0.08
         doc_type = rng.choice(("PPT", "PEP", "CE")) if migrant else "CC"
         caregiver = {
@@ -254,12 +435,14 @@ def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) ->
             "registration_channel": rng.choices(vocab.REGISTRATION_CHANNELS, weights=(70, 10, 15, 5))[0],
             "home_block": block["code"],
         }
-        dependents = [_dependent(rng, db, today) for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0])]
+        dependents = [
+            _dependent(rng, db, today, caregiver) for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0])
+        ]
         consents = {"registration": True, "reminders": rng.random() < 0.7, "research": rng.random() < 0.5}
         caregivers.append(
             register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today)
         )
         created += 1 + len(dependents)
     generate_programme(db, rng, caregivers, actor)
-    generate_cases(db, rng, caregivers, actor)
+    generate_cases(db, rng, caregivers, actor, lambda r: full_name(r, r.random() < 0.75))
     return created

@@ -31,7 +31,7 @@ from caremgmt.core.text import fold
 from caremgmt.impact import contact_facts
 from caremgmt.registry.search import index_terms
 from caremgmt.scheduling import timetable
-from caremgmt.tools.demo import FEMALE_NAMES, FEMALE_SECOND, MALE_NAMES, MOBILE_PREFIXES, NEIGHBOURHOODS, SURNAMES
+from caremgmt.tools.demo import MOBILE_PREFIXES, NEIGHBOURHOODS, full_name, given_names, relative_surnames
 
 
 @dataclass(frozen=True)
@@ -150,13 +150,6 @@ def _plan(db: Database, start: dt.date, today: dt.date) -> None:
                 piece = piece_end + dt.timedelta(days=1)
 
 
-def _name(rng: random.Random, female: bool) -> tuple[str, str]:
-    first = rng.choice(FEMALE_NAMES if female else MALE_NAMES)
-    if rng.random() < 0.5:
-        first += " " + rng.choice(FEMALE_SECOND if female else MALE_NAMES)
-    return first, f"{rng.choice(SURNAMES)} {rng.choice(SURNAMES)}"
-
-
 def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, today: dt.date) -> dict[str, list]:
     """Caregivers and their dependants; returns per block the caregivers with
     their dependants and registration day."""
@@ -193,7 +186,7 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
         registered = start + dt.timedelta(days=int(span * rng.random() ** 0.8))
         stamp = f"{registered.isoformat()}T{rng.randint(13, 22):02d}:{rng.randint(0, 59):02d}:00+00:00"
         female = rng.random() < 0.92
-        first, last = _name(rng, female)
+        first, last = full_name(rng, female)
         caregiver_id = next_id
         next_id += 1
         born = today - dt.timedelta(days=rng.randint(18 * 365 + 1, 75 * 365))
@@ -241,7 +234,10 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
             else:
                 dob = registered - dt.timedelta(days=rng.randint(8 * 365, 50 * 365))
             d_female = rng.random() < 0.5
-            d_first, d_last = _name(rng, d_female)
+            relationship = "child" if need != "older_person" else "parent"
+            d_last = relative_surnames(rng, last, female, relationship, d_female)
+            generation = {"child_under_6": "child", "older_person": "older"}.get(need, "adult")
+            d_first = given_names(rng, d_female, d_last, generation)
             d_search = fold(f"{d_first} {d_last}")
             terms.update(d_search.split())
             cared_id = next_id
@@ -279,9 +275,7 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
                     stamp,
                 )
             )
-            links.append(
-                (caregiver_id, cared_id, "child" if need != "older_person" else "parent", need, registered.isoformat())
-            )
+            links.append((caregiver_id, cared_id, relationship, need, registered.isoformat()))
             dependants.append((cared_id, need, dob))
         people[block["code"]].append((caregiver_id, registered, dependants))
         if len(persons) >= CHUNK:

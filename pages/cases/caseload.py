@@ -4,7 +4,9 @@ coordinators and admins also see their block's."""
 import streamlit as st
 
 from caremgmt.casework import cases
+from caremgmt.casework.timeline import referral_target
 from caremgmt.core import auth, reference
+from caremgmt.core.clock import to_local
 from caremgmt.core.i18n import format_date
 from pages.ui.actions import open_case
 from pages.ui.session import db, tr, user
@@ -14,27 +16,28 @@ current = user()
 st.title(tr("caseload.title"))
 
 
+# Rows hold what people typed (names, task descriptions, institutions): plain text, never markdown.
 def late(row: dict) -> str:
-    return f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
+    return f" · {tr('case.overdue')}" if row["overdue"] else ""
 
 
 def case_line(row: dict) -> str:
     return (
-        f"**{row['full_name']}** · {tr('priority.' + row['priority'])} · {row['case_worker'] or '—'}"
-        f" · {tr('case.opened_on')} {format_date(row['opened_at'][:10], current.language)}"
+        f"{row['full_name']} · {tr('priority.' + row['priority'])} · {row['case_worker'] or '—'}"
+        f" · {tr('case.opened_on')} {format_date(to_local(row['opened_at']), current.language)}"
     )
 
 
 def task_line(row: dict) -> str:
     return (
-        f"{row['description']} · **{row['full_name']}** · {row['owner']}"
+        f"{row['description']} · {row['full_name']} · {row['owner']}"
         f" · {tr('case.due_on', date=row['due_on'])}{late(row)}"
     )
 
 
 def referral_line(row: dict) -> str:
     return (
-        f"**{row['full_name']}** → {row['target'] or '—'} · {tr('referral_status.' + row['status'])}"
+        f"{row['full_name']} → {referral_target(row, current.language)} · {tr('referral_status.' + row['status'])}"
         f" · {tr('case.due_on', date=row['due_on'])}{late(row)}"
     )
 
@@ -49,7 +52,7 @@ def show(load: dict, scope: str) -> None:
         st.subheader(tr(f"caseload.{part}", n=len(load[part])))
         for row in load[part]:
             col1, col2 = st.columns([5, 1])
-            col1.markdown(line(row))
+            col1.text(line(row))
             if col2.button(tr("common.open"), key=f"{scope}_{kind}_{row['id']}"):
                 open_case(row["person_id"])
 

@@ -11,13 +11,13 @@ from caremgmt.registry import persons, vocab
 from caremgmt.registry.validation import format_phone
 from caremgmt.scheduling import attendance, booking
 from caremgmt.scheduling.carehours import care_hours_freed
-from pages.ui.actions import SEARCH_PAGE, Form, open_person, write
+from pages.ui.actions import SEARCH_PAGE, Form, open_page, open_person, selected, write
 from pages.ui.formatting import label, person_line, service_label, session_line
 from pages.ui.person_fields import cared_person_fields, caregiver_fields
 from pages.ui.session import db, tr, user
 
 current = user()
-person_id = st.session_state.get("person_id")
+person_id = selected("person")
 if person_id is None:
     st.title(tr("person.title"))
     st.info(tr("person.none_selected"))
@@ -39,15 +39,15 @@ if attended["flagged"]:
     st.warning(tr("person.absence_flag", n=attended["absence_streak"]))
 col1, col2, col3, col4 = st.columns(4)
 if col1.button(tr("person.book_activity"), icon=":material/event_available:", key="to_book"):
-    st.switch_page("pages/activities/book.py")
+    open_page("pages/activities/book.py", person_id)
 if person["is_caregiver"] and col2.button(
     tr("person.book_laundry"), icon=":material/local_laundry_service:", key="to_laundry"
 ):
-    st.switch_page("pages/activities/laundry.py")
+    open_page("pages/activities/laundry.py", person_id)
 if col3.button(tr("person.open_case"), icon=":material/folder_shared:", key="to_case"):
-    st.switch_page("pages/cases/case.py")
+    open_page("pages/cases/case.py", person_id)
 if col4.button(tr("person.achievements"), icon=":material/school:", key="to_achievements"):
-    st.switch_page("pages/cases/achievements.py")
+    open_page("pages/cases/achievements.py", person_id)
 # Tracked tabs keep their place across reruns; the timeline (which may show
 # case notes, an audited opening) renders only when it is the one open.
 activities, timeline_tab, details, people, consents_tab, history_tab = st.tabs(
@@ -68,19 +68,11 @@ with timeline_tab:
     if timeline_tab.open:
         events = timeline.person_timeline(db(), current, person_id)
     for event in events:
-        if event["kind"] == "outcome":
-            detail = tr(f"outcome.{event['outcome']}") + (f" · {event['institution']}" if event["institution"] else "")
-        elif event["institution"]:  # a referral to an institution
-            detail = event["institution"]
-        elif event["name_es"]:  # a booking, laundry load, attendance or referral: its service
-            detail = service_label(event)
-        elif event["programme"]:  # an enrolment or a referral to a programme
-            detail = tr(f"programme.{event['programme']}")
-        elif event["kind"] == "case_opened":
-            detail = tr(f"priority.{event['priority']}")
-        else:
-            detail = event["body"] or ""  # a note (registration has no detail)
-        st.markdown(f"**{event['at'][:16].replace('T', ' ')}** · {tr('timeline.' + event['kind'])} · {detail}")
+        # The date (Bogotá time) is ours to format; the description may hold what
+        # someone typed (a note, a reason, a name), so it is plain text.
+        when, what = st.columns([1, 4])
+        when.markdown(f"**{timeline.when(event, current.language)}**")
+        what.text(timeline.describe(event, current.language))
 
 with activities:
     col1, col2, col3, col4 = st.columns(4)
