@@ -91,6 +91,7 @@ def _language_picker(current: User | None) -> None:
         index=list(names).index(language()),
         format_func=names.__getitem__,
         key=f"language_picker_{current.id}" if current else "language_picker",
+        placeholder=tr("common.choose"),
     )
     if chosen == language():
         return

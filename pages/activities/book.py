@@ -42,6 +42,7 @@ with col2:
         index=list(by_id).index(first["service_id"]) if first else 0,
         format_func=labeller(by_id, lambda i: service_label(by_id[i])),
         key="book_service",
+        placeholder=tr("common.choose"),
     )
 
 
@@ -83,6 +84,7 @@ if pending:
                 format_func=labeller(
                     options, lambda i, o=options: f"{session_line(o[i])} · {o[i]['booked_count']}/{o[i]['capacity']}"
                 ),
+                placeholder=tr("common.choose"),
             )
             care[cared["id"]] = chosen
     col1, col2 = st.columns(2)

@@ -212,6 +212,7 @@ def show_notes() -> None:
             [None, *note_ids],
             key=noting.key("corrects"),
             format_func=labeller([None, *note_ids], lambda i: tr("case.new_note") if i is None else f"#{i}"),
+            placeholder=tr("common.choose"),
         )
         if st.form_submit_button(tr("case.add_note"), key=noting.key()):
             write(

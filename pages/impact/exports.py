@@ -23,6 +23,7 @@ kind = col1.selectbox(
     exports.KINDS,
     key="export_kind",
     format_func=labeller(exports.KINDS, lambda k: tr(f"export.kind.{k}")),
+    placeholder=tr("common.choose"),
 )
 separator = col2.radio(
     tr("exports.separator"),

@@ -42,12 +42,14 @@ locality = col4.selectbox(
     [None, *localities],
     key="impact_locality",
     format_func=labeller([None, *localities], lambda c: tr("impact.all") if c is None else localities[c]),
+    placeholder=tr("common.choose"),
 )
 category = col5.selectbox(
     tr("services.category"),
     [None, *CATEGORIES],
     key="impact_category",
     format_func=labeller([None, *CATEGORIES], lambda c: tr("impact.all") if c is None else tr(f"category.{c}")),
+    placeholder=tr("common.choose"),
 )
 filters = read_or_stop(lambda: metrics.validate(db(), metrics.Filters(start, end, block, locality, category)))
 data = compute(db_path(), filters)
@@ -184,6 +186,7 @@ dimension = st.selectbox(
     metrics.DIMENSIONS,
     key="impact_dimension",
     format_func=labeller(metrics.DIMENSIONS, lambda d: tr(f"impact.dimension.{d}")),
+    placeholder=tr("common.choose"),
 )
 names = {"block": blocks, "locality": localities}
 breakdown_table = tables.breakdown(data["breakdowns"][dimension], dimension, current.language, names)
