@@ -110,7 +110,7 @@ def _sidebar(current: User) -> None:
     st.sidebar.markdown(f"**{current.username}** · {tr('role.' + current.role)}")
     if current.block_code:
         names = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
-        st.sidebar.caption(names.get(current.block_code, current.block_code))
+        st.sidebar.text(names.get(current.block_code, current.block_code))  # typed by an admin: plain text
     if st.sidebar.button(tr("login.logout"), key="logout"):
         sign_out(current)
         st.rerun()

@@ -186,13 +186,6 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     return user
 
 
-def refresh(db: Database, user: User) -> User | None:
-    """The account as it is now (role, block, language), or None once deactivated:
-    a session follows an admin's change at its next run, not its next login."""
-    rows = list(db.query("SELECT * FROM users WHERE id = ? AND active = 1", [user.id]))
-    return _row_to_user(rows[0]) if rows else None
-
-
 def set_language(db: Database, user: User, language: str) -> User:
     if language not in LANGUAGES:
         raise ValidationError({"language": Message("error.invalid_choice")})

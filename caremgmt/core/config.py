@@ -31,14 +31,17 @@ class Config:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:
         environ = os.environ if environ is None else environ
         return cls(
-            **{
-                f.name: type(f.default)(environ[f.metadata["env"]])
-                if isinstance(f.default, int)
-                else environ[f.metadata["env"]]
-                for f in fields(cls)
-                if environ.get(f.metadata["env"])
-            }
+            **{f.name: _parse(f, environ[f.metadata["env"]]) for f in fields(cls) if environ.get(f.metadata["env"])}
         )
+
+
+def _parse(setting, raw: str):
+    """A variable's text as its setting's type; a whole number must be one, and positive."""
+    if not isinstance(setting.default, int):
+        return raw
+    if not (raw.strip().isascii() and raw.strip().isdigit() and int(raw) > 0):
+        raise ValueError(f"{setting.metadata['env']} must be a whole number above 0, not {raw!r}")
+    return int(raw)
 
 
 def current() -> Config:

@@ -95,13 +95,17 @@ def _check(db: Database, row: dict | None, now: dt.datetime) -> Session | None:
     if row is None or row["ended_at"]:
         return None
     last_seen = dt.datetime.fromisoformat(row["last_seen_at"])
-    reason = "deactivated" if not row["active"] else "idle" if now - last_seen > idle_limit() else None
+    # last_seen_at may be up to TOUCH_SECONDS older than the last click: never end early.
+    idle = now - last_seen > idle_limit() + dt.timedelta(seconds=TOUCH_SECONDS)
+    reason = "deactivated" if not row["active"] else "idle" if idle else None
     if reason:
+        session = _row_to_session(row)
         with write_transaction(db):
             db.execute(
                 "UPDATE login_sessions SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL",
                 [_iso(now), reason, row["id"]],
             )
+            audit.record(db, session.user, "logout", "user", session.user.id, detail=reason)
         return None
     if (now - last_seen).total_seconds() >= TOUCH_SECONDS:
         with write_transaction(db):
@@ -142,5 +146,5 @@ def log_out(db: Database, user: User) -> int:
     """Logout: every session of the user ends at once (all her tabs and browsers)."""
     with write_transaction(db):
         ended = end_all(db, user.id, "logout")
-        audit.record(db, user, "logout", "user", user.id)
+        audit.record(db, user, "logout", "user", user.id, detail="logout")
     return ended

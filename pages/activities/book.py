@@ -10,7 +10,7 @@ import streamlit as st
 from caremgmt.core import reference
 from caremgmt.registry import persons
 from caremgmt.scheduling import booking, catalogue, timetable
-from pages.ui.actions import Form, page_header, write
+from pages.ui.actions import Form, page_header, read_or_stop, write
 from pages.ui.formatting import person_line, service_label, session_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import block_picker, labeller
@@ -21,7 +21,7 @@ person_id = page_header("book.title")
 form = Form("book")
 pending_key = f"book_pending_{person_id}"
 
-person = persons.get_person(db(), current, person_id)
+person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 blocks = reference.blocks(db())
 service_rows = [s for s in catalogue.list_services(db()) if s["kind"] == "activity"]
 st.subheader(person_line(person))

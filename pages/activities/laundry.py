@@ -8,7 +8,7 @@ from caremgmt.core import reference
 from caremgmt.core.clock import today
 from caremgmt.registry import persons
 from caremgmt.scheduling import laundry
-from pages.ui.actions import Form, page_header, write
+from pages.ui.actions import Form, page_header, read_or_stop, write
 from pages.ui.formatting import person_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import block_picker
@@ -16,7 +16,7 @@ from pages.ui.widgets import block_picker
 current = user()
 person_id = page_header("laundry.title")
 
-person = persons.get_person(db(), current, person_id)
+person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 blocks = reference.blocks(db())
 limit = laundry.weekly_limit(db())
 st.subheader(person_line(person))

@@ -8,7 +8,7 @@ import streamlit as st
 
 from caremgmt.registry.search import search_persons
 from caremgmt.scheduling import attendance, timetable
-from pages.ui.actions import Form, selected, write
+from pages.ui.actions import Form, read_or_stop, selected, write
 from pages.ui.formatting import person_line, session_line
 from pages.ui.session import db, tr, user
 
@@ -24,7 +24,7 @@ form = Form("roster")
 walk_ins: dict[int, str] = st.session_state.setdefault(f"walk_ins_{session_id}", {})
 # Statuses marked so far survive the table being rebuilt (a walk-in added).
 marks: dict[int, str] = st.session_state.setdefault(f"marks_{session_id}", {})
-session = timetable.get_session(db(), session_id)
+session = read_or_stop(lambda: timetable.get_session(db(), session_id))
 rows = attendance.roster(db(), current, session_id)
 st.subheader(session_line(session))
 closed = attendance.refusal(session)  # what saving would be refused for, said before anyone tries

@@ -7,7 +7,7 @@ from caremgmt.casework import outcomes
 from caremgmt.core.clock import today
 from caremgmt.core.i18n import format_date
 from caremgmt.registry import persons
-from pages.ui.actions import Form, page_header, write
+from pages.ui.actions import Form, page_header, read_or_stop, write
 from pages.ui.formatting import person_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import ANY_DATE, choice, field_error
@@ -46,7 +46,7 @@ def outcome_fields(form: Form, kind: str | None) -> dict:
     return data
 
 
-person = persons.get_person(db(), current, person_id)
+person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 enrolment_rows = outcomes.enrolments(db(), current, person_id)
 outcome_rows = outcomes.person_outcomes(db(), current, person_id)
 st.subheader(person_line(person))

@@ -12,7 +12,7 @@ from caremgmt.core.clock import to_local, today
 from caremgmt.core.i18n import format_date, vega_locale, vega_time_format
 from caremgmt.registry import persons
 from caremgmt.scheduling import catalogue, timetable
-from pages.ui.actions import Form, page_header, write
+from pages.ui.actions import Form, page_header, read_or_stop, write
 from pages.ui.formatting import person_line, service_label, session_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import choice, field_error, labeller
@@ -20,7 +20,7 @@ from pages.ui.widgets import choice, field_error, labeller
 current = user()
 person_id = page_header("case.title")
 
-person = persons.get_person(db(), current, person_id)
+person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 case = cases.current_case(db(), current, person_id)
 workers = cases.case_workers(db(), current)
 worker_names = {w["id"]: w["username"] for w in workers}
@@ -28,7 +28,8 @@ st.subheader(person_line(person))
 
 if case is None or case["status"] == "closed":
     if case:
-        st.caption(tr("case.last_closed", at=to_local(case["closed_at"]), reason=case["close_reason"]))
+        st.caption(tr("case.last_closed", at=to_local(case["closed_at"])))
+        st.text(case["close_reason"])  # typed by a person: plain text
     opening = Form("case_new")
     with st.form(opening.id):
         priority = choice(

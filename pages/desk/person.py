@@ -11,7 +11,7 @@ from caremgmt.registry import persons, vocab
 from caremgmt.registry.validation import format_phone
 from caremgmt.scheduling import attendance, booking
 from caremgmt.scheduling.carehours import care_hours_freed
-from pages.ui.actions import SEARCH_PAGE, Form, open_page, open_person, selected, write
+from pages.ui.actions import SEARCH_PAGE, Form, open_page, open_person, read_or_stop, selected, write
 from pages.ui.formatting import label, person_line, service_label, session_line
 from pages.ui.person_fields import cared_person_fields, caregiver_fields
 from pages.ui.session import db, tr, user
@@ -24,7 +24,7 @@ if person_id is None:
     st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")
     st.stop()
 
-person = persons.get_person(db(), current, person_id)
+person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 localities = reference.localities(db())
 blocks = reference.blocks(db(), include_closed=True)
 history = persons.person_history(db(), current, person_id)

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from caremgmt.core.errors import CareError, ValidationError
+from caremgmt.core.errors import CareError, NotFound, ValidationError
 from pages.ui.session import db, language, tr, user
 from pages.ui.widgets import set_errors, show_field_errors
 
@@ -125,10 +125,15 @@ def show_refusal(error: CareError, scope: str | None = None) -> None:
 
 def read_or_stop(read: Callable[[], T]) -> T:
     """The result of a read the domain may refuse (e.g. invalid filters): on a
-    refusal, its message and nothing more of the page."""
+    refusal, its message and nothing more of the page. A record that does not
+    exist (a stale bookmark, a made-up id) is also forgotten as the selected one."""
     try:
         return read()
     except CareError as error:
+        if isinstance(error, NotFound):
+            for remembered in _SELECTED.values():
+                st.session_state.pop(remembered, None)
+            st.query_params.clear()
         show_refusal(error)
         st.stop()
 
@@ -160,7 +165,7 @@ def selected(param: str) -> int | None:
     address then names it, so the page can be reloaded, bookmarked and shared."""
     remembered = _SELECTED[param]
     raw = st.query_params.get(param, "")
-    if raw.isdigit():
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:  # an id SQLite can hold, nothing else
         st.session_state[remembered] = int(raw)
     value = st.session_state.get(remembered)
     if value is not None and raw != str(value):

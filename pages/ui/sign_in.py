@@ -72,11 +72,14 @@ def identify() -> User | None:
 
 def sign_out(account: User) -> None:
     """Logout: every login session of the user ends (all her tabs and browsers),
-    this tab forgets everything and the browser its cookie."""
+    this tab forgets everything and the browser its cookie. Only a logout drops
+    the cookie: a stale tab finding its session ended must not drop the cookie of
+    whoever logged in on this browser since."""
     session_id = login_session_id()
     sessions.log_out(db(), account)
     _forget_tab(session_id)
     st.session_state[NOTICE] = "logout"
+    st.session_state[_FORGET_COOKIE] = True
 
 
 def _forget_tab(session_id: int | None) -> None:
@@ -86,7 +89,6 @@ def _forget_tab(session_id: int | None) -> None:
     st.session_state.clear()
     if language:  # the login screen stays in the language she was using
         st.session_state["language"] = language
-    st.session_state[_FORGET_COOKIE] = True
 
 
 def hand_over_cookie() -> None:
@@ -98,7 +100,8 @@ def hand_over_cookie() -> None:
     if claim is None and not forget:
         return
     method, body = ("POST", json.dumps({"claim": claim})) if claim else ("DELETE", "null")
-    # The route is relative to the page's address, so a base URL path is kept.
+    # Relative to the page's address. st.App serves its routes at the root, so
+    # server.baseUrlPath is not supported (the README says so).
     st.html(
         f"<script>fetch({json.dumps(SESSION_ROUTE.lstrip('/'))}, {{method: {json.dumps(method)},"
         f" credentials: 'same-origin', headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}}});"

@@ -29,12 +29,6 @@ def test_deactivated_user_cannot_log_in(db, admin, frontdesk):
     assert auth.authenticate(db, "recepcion", "desk-password-1") is None
 
 
-def test_refresh_follows_role_changes_and_deactivation(db, admin, frontdesk):
-    assert auth.refresh(db, frontdesk) == frontdesk
-    auth.set_active(db, admin, frontdesk.id, False)
-    assert auth.refresh(db, frontdesk) is None
-
-
 def test_first_admin_only_once(db, admin):
     with pytest.raises(ValidationError) as info:
         auth.create_first_admin(db, "second", "another-password")

@@ -50,16 +50,23 @@ def test_thirty_idle_minutes_end_a_session_but_clicks_keep_it_alive(db, frontdes
     # A click every 20 minutes keeps it going well past 30 minutes from the start.
     for minutes in (20, 40, 60):
         assert sessions.resume(db, token, now=later(minutes=minutes)) is not None
-    assert sessions.resume(db, token, now=later(minutes=91)) is None
+    # Never early: last_seen_at is written at most once a minute, so the limit has a minute's slack.
+    assert sessions.resume(db, token, now=later(minutes=60 + 30, seconds=59)) is not None
+    assert sessions.resume(db, token, now=later(minutes=60 + 30 + 30 + 2)) is None
     session_id = db.execute("SELECT id FROM login_sessions").fetchone()[0]
     assert sessions.end_reason(db, session_id) == "idle"
-    assert sessions.resume(db, token, now=later(minutes=92)) is None  # ended stays ended
+    assert db.execute("SELECT detail FROM audit_log WHERE action = 'logout'").fetchall() == [("idle",)]
+    assert sessions.resume(db, token, now=later(minutes=150)) is None  # ended stays ended
 
 
 def test_the_idle_timeout_is_configurable(db, frontdesk, token, monkeypatch):
     monkeypatch.setenv("CAREMGMT_IDLE_MINUTES", "5")
     assert sessions.resume(db, token, now=later(minutes=4)) is not None
-    assert sessions.resume(db, token, now=later(minutes=10)) is None
+    assert sessions.resume(db, token, now=later(minutes=11)) is None
+    for wrong in ("thirty", "0", "-5", "2.5"):
+        monkeypatch.setenv("CAREMGMT_IDLE_MINUTES", wrong)
+        with pytest.raises(ValueError, match="CAREMGMT_IDLE_MINUTES must be a whole number above 0"):
+            sessions.idle_limit()
 
 
 def test_logout_ends_every_session_of_that_user_only(db, admin, frontdesk, token):
@@ -71,7 +78,9 @@ def test_logout_ends_every_session_of_that_user_only(db, admin, frontdesk, token
     assert sessions.current(db, other_tab, now=later(minutes=2)) is None
     assert sessions.end_reason(db, other_tab) == "logout"
     assert sessions.current(db, admins, now=later(minutes=2)).user == admin
-    assert db.execute("SELECT username FROM audit_log WHERE action = 'logout'").fetchall() == [("recepcion",)]
+    assert db.execute("SELECT username, detail FROM audit_log WHERE action = 'logout'").fetchall() == [
+        ("recepcion", "logout")
+    ]
 
 
 def test_deactivation_ends_her_sessions_at_once(db, admin, frontdesk, token):

@@ -45,7 +45,7 @@ def test_a_logout_ends_her_other_tabs_at_their_next_click(db, frontdesk):
 
 def test_an_idle_session_ends_with_a_message(db, frontdesk):
     at = app_as(frontdesk)
-    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=31)).isoformat(timespec="seconds")
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40)).isoformat(timespec="seconds")
     db.execute("UPDATE login_sessions SET last_seen_at = ?", [long_ago])
     at.run()
     assert at.title[0].value == "Ingresar a caremgmt"
@@ -70,3 +70,18 @@ def test_a_persons_address_asks_for_the_login_then_opens_her_file(db, frontdesk)
     assert not at.exception
     assert at.title[0].value == "María José Rodríguez Peña"
     assert at.query_params["person"] == str(person_id)
+
+
+def test_a_stale_or_made_up_address_says_so_without_a_traceback(db, frontdesk):
+    for wrong, says in (
+        ("²", "Busque y abra a una persona para ver su ficha."),  # not an id at all
+        ("99999999999999999999999", "Busque y abra a una persona para ver su ficha."),
+        ("99999", "No se encontró el registro."),  # a stale bookmark: the id is forgotten
+    ):
+        at = app_as(frontdesk)
+        at.query_params["person"] = wrong
+        at.switch_page("pages/desk/person.py").run()
+        assert not at.exception, wrong
+        assert says in texts(at), wrong
+    at.run()  # the stale one is not remembered: the page asks for a person again
+    assert "Busque y abra a una persona para ver su ficha." in texts(at)
