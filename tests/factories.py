@@ -4,6 +4,7 @@ import datetime as dt
 
 from caremgmt.impact import metrics
 from caremgmt.registry import persons
+from caremgmt.scheduling import timetable
 
 TODAY = dt.date(2026, 11, 21)
 NOW = dt.datetime(2026, 11, 21, 10, 0)  # a Saturday in Bogotá
@@ -87,3 +88,23 @@ def person(db, user, n: int, with_child=True) -> int:
         today=TODAY,
         confirmed_new=True,
     )
+
+
+def laundry_slots(db, admin, weekdays: list[int], start_date: str, end_date: str, capacity: int) -> list[int]:
+    """Hourly drop-off slots 08-09 and 09-10 at BOSA on ``weekdays`` between the dates: their ids in time order."""
+    timetable.create_schedule(
+        db,
+        admin,
+        schedule_data(
+            db,
+            "LAVANDERIA",
+            weekdays=weekdays,
+            start_date=start_date,
+            end_date=end_date,
+            start_time="08:00",
+            end_time="10:00",
+            slot_minutes=60,
+            capacity=capacity,
+        ),
+    )
+    return [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]

@@ -12,7 +12,7 @@ from caremgmt.tools import demo
 from pages.ui.actions import Form, write
 from pages.ui.session import language, tr
 from pages.ui.sign_in import sign_in
-from pages.ui.widgets import field_error
+from pages.ui.widgets import field_error, password, take_passwords, taken
 
 DEMO_PERSONS = 300
 
@@ -33,13 +33,13 @@ st.write(tr("setup.intro"))
 with st.form(form.id):
     username = st.text_input(tr("field.username"), key=form.key("username"))
     field_error(form.scope, "username")
-    password = st.text_input(tr("field.password"), type="password", key=form.key("password"))
-    field_error(form.scope, "password")
-    repeat = st.text_input(tr("field.password_repeat"), type="password", key=form.key("repeat"))
-    field_error(form.scope, "password_repeat")
+    # The passwords leave their fields at every click, refused or done.
+    secrets = (form.key("password"), form.key("repeat"))
+    password(form.scope, "password", secrets[0])
+    password(form.scope, "password_repeat", secrets[1])
     load_demo = st.checkbox(tr("setup.load_demo", n=DEMO_PERSONS), key=form.key("demo"))
-    if st.form_submit_button(tr("setup.submit"), type="primary", key=form.key()):
+    if st.form_submit_button(tr("setup.submit"), type="primary", key=form.key(), on_click=take_passwords, args=secrets):
         # The spinner stays outside the service: nothing between the write and the form's new round
         # may yield to Streamlit (see pages.ui.actions.write).
         with st.spinner(tr("setup.loading_demo")) if load_demo else contextlib.nullcontext():
-            write(form, create_admin, username, password, repeat, load_demo, then=sign_in)
+            write(form, create_admin, username, *map(taken, secrets), load_demo, then=sign_in)

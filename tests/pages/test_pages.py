@@ -59,6 +59,10 @@ def test_first_run_asks_for_the_administrator_and_can_load_demo(db):
     at.text_input(key="setup_repeat").input("otra-clave-distinta")
     click(at, "Crear cuenta de administración")
     assert "Las contraseñas no coinciden." in texts(at)
+    # Refused: the name stays, neither password does.
+    assert at.text_input(key="setup_username").value == "coordinadora"
+    assert at.text_input(key="setup_password").value == at.text_input(key="setup_repeat").value == ""
+    at.text_input(key="setup_password").input("clave-muy-segura")
     at.text_input(key="setup_repeat").input("clave-muy-segura")
     at.checkbox(key="setup_demo").check()
     click(at, "Crear cuenta de administración")

@@ -7,7 +7,7 @@ from caremgmt.registry import persons
 from caremgmt.scheduling import attendance, booking, laundry, timetable
 from caremgmt.scheduling.booking import BookingRefused
 from caremgmt.scheduling.carehours import care_hours_freed
-from tests.factories import person, schedule_data
+from tests.factories import laundry_slots, person, schedule_data
 
 MONDAY = dt.datetime(2026, 11, 23, 12, 0)
 
@@ -134,22 +134,7 @@ def test_care_elsewhere_or_at_another_time_does_not_count(db, frontdesk, admin, 
 
 @pytest.fixture
 def slots(db, admin, clock_at):
-    timetable.create_schedule(
-        db,
-        admin,
-        schedule_data(
-            db,
-            "LAVANDERIA",
-            weekdays=[0, 1, 2, 3, 4],
-            start_date="2026-11-23",
-            end_date="2026-12-04",
-            start_time="08:00",
-            end_time="10:00",
-            slot_minutes=60,
-            capacity=2,
-        ),
-    )
-    return [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
+    return laundry_slots(db, admin, [0, 1, 2, 3, 4], "2026-11-23", "2026-12-04", capacity=2)
 
 
 def test_laundry_load_lifecycle_counts_hours_per_collected_load(db, frontdesk, slots, clock_at):

@@ -10,7 +10,7 @@ from caremgmt.core.errors import ValidationError
 from caremgmt.registry import persons
 from caremgmt.scheduling import attendance, booking, laundry, timetable
 from caremgmt.scheduling.booking import BookingRefused
-from tests.factories import CONSENT, TODAY, caregiver_data, person, schedule_data
+from tests.factories import CONSENT, TODAY, caregiver_data, laundry_slots, person, schedule_data
 
 MONDAY = dt.date(2026, 11, 23)
 
@@ -68,22 +68,7 @@ def test_a_cancelled_session_is_explained_before_anyone_tries(db, admin, afterno
 @pytest.fixture
 def slots(db, admin, clock_at):
     """Drop-off slots 08-09 and 09-10 at BOSA, Monday 23 to Wednesday 25 Nov, two loads each."""
-    timetable.create_schedule(
-        db,
-        admin,
-        schedule_data(
-            db,
-            "LAVANDERIA",
-            weekdays=[0, 1, 2],
-            start_date="2026-11-23",
-            end_date="2026-11-25",
-            start_time="08:00",
-            end_time="10:00",
-            slot_minutes=60,
-            capacity=2,
-        ),
-    )
-    return [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
+    return laundry_slots(db, admin, [0, 1, 2], "2026-11-23", "2026-11-25", capacity=2)
 
 
 def test_laundry_standing_says_whether_she_may_book_before_a_slot_is_chosen(db, frontdesk, slots):
