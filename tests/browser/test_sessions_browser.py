@@ -4,9 +4,9 @@ logout; every page has an address that can be bookmarked."""
 import os
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.browser import log_in, nav, settle, type_date
+from tests.browser.browser import CHROMIUM_FLAGS, chromium_path, log_in, nav, settle, start_streamlit, type_date
 
 pytestmark = pytest.mark.browser
 
@@ -92,3 +92,29 @@ def test_a_reload_in_the_middle_of_a_registration_keeps_login_and_form(app_db, a
     expect(page.get_by_label("Apellidos *").first).to_have_value("Sarmiento Gil")
     expect(page.get_by_label("Nombres *").nth(1)).to_have_value("Mateo")
     expect(page.get_by_label("Fecha de nacimiento *").first).to_contain_text("09")
+
+
+def test_the_first_administrator_stays_logged_in_after_a_reload(tmp_path, monkeypatch):
+    db_path = str(tmp_path / "first-run.db")
+    monkeypatch.setenv("CAREMGMT_DB", db_path)
+    process, url = start_streamlit(db_path, tmp_path / "streamlit.log")
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
+            page = browser.new_page()
+            page.set_default_timeout(20_000)
+            page.goto(f"{url}/register")  # any address shows the first-run setup
+            expect(page.get_by_role("heading", name="Bienvenida a caremgmt")).to_be_visible()
+            page.get_by_label("Usuario").fill("coordinadora")
+            page.get_by_label("Contraseña", exact=True).fill("clave-muy-segura")
+            page.get_by_label("Repita la contraseña").fill("clave-muy-segura")
+            page.get_by_role("button", name="Crear cuenta de administración").click()
+            expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
+            settle(page)
+            page.reload()
+            expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
+            expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+            browser.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
