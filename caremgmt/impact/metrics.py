@@ -5,7 +5,8 @@ exports alike. The written definitions live in the catalogue
 The city reports two units and so do we: people served (distinct persons)
 and service contacts (one per attendance). Figures about contacts read the
 per-day impact facts (caremgmt.impact.contact_facts), packed and kept fresh on every
-write, and count them with numpy; the rest aggregate in SQL. Nothing here
+write, and count them with numpy; registrations read a per-day count kept by
+triggers (registrations_by_day); the rest aggregate in SQL. Nothing here
 holds a name, a document or any other personal detail: only person ids while
 counting.
 """
@@ -13,6 +14,7 @@ counting.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -22,8 +24,8 @@ from caremgmt.core import clock
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message
 from caremgmt.impact import contact_facts
-from caremgmt.impact.contact_facts import CODES, KINDS, Facts, Table
-from caremgmt.scheduling.catalogue import CATEGORIES
+from caremgmt.impact.contact_facts import CODES, Facts, Table
+from caremgmt.scheduling.catalogue import CATEGORIES, KINDS
 
 ACTIVE_DAYS = 90
 RETENTION_STEPS = ("registered", "first_attendance", "five_attendances", "outcome")
@@ -62,6 +64,12 @@ class Filters:
         return replace(self, start=end - length, end=end)
 
 
+def data_version(db: Database) -> int:
+    """A number that every committed write the figures depend on changes
+    (triggers of migration 0010): what the impact cache is keyed on."""
+    return db.execute("SELECT version FROM data_version").fetchone()[0]
+
+
 def validate(db: Database, filters: Filters) -> Filters:
     errors = {}
     if filters.end < filters.start:
@@ -87,11 +95,11 @@ def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
     )
 
 
-def _person_where(f: Filters, alias: str = "p") -> tuple[str, dict]:
+def _person_where(f: Filters, alias: str = "p", block: str = "home_block") -> tuple[str, dict]:
     """Person-level metrics follow the person's home block and locality (not the category)."""
     where, params = [], {}
     if f.block_code is not None:
-        where.append(f"{alias}.home_block = :block")
+        where.append(f"{alias}.{block} = :block")
         params["block"] = f.block_code
     if f.locality_code is not None:
         where.append(f"{alias}.locality_code = :locality")
@@ -103,13 +111,41 @@ def _one(db: Database, sql: str, params: dict) -> float:
     return db.execute(sql, params).fetchone()[0] or 0
 
 
+@dataclass(frozen=True)
+class Registrations:
+    """Persons registered before ``since`` and on each Bogotá day from then on,
+    at the filtered home block and locality: one grouped query."""
+
+    earlier: int
+    by_day: dict[str, int]
+
+    def between(self, start: dt.date, end: dt.date) -> int:
+        first, last = start.isoformat(), end.isoformat()
+        return sum(n for day, n in self.by_day.items() if first <= day <= last)
+
+    def by_end(self, end: dt.date) -> int:
+        last = end.isoformat()
+        return self.earlier + sum(n for day, n in self.by_day.items() if day <= last)
+
+
+def registrations(db: Database, f: Filters, since: dt.date | None = None) -> Registrations:
+    """Registrations up to the end of ``f``, by day from ``since`` (default: its start)."""
+    where, params = _person_where(f, alias="r")
+    params.update(since=(since or f.start).isoformat(), end=f.end.isoformat())
+    counts = dict(
+        db.execute(
+            "SELECT CASE WHEN r.day < :since THEN '' ELSE r.day END, sum(r.persons)"
+            f" FROM registrations_by_day r WHERE r.day <= :end{where} GROUP BY 1",
+            params,
+        ).fetchall()
+    )
+    return Registrations(counts.pop("", 0) or 0, counts)
+
+
 def people_registered(db: Database, f: Filters, cumulative: bool = False) -> int:
     """Persons registered in the period (or, cumulative, by its end), in Bogotá days."""
-    where, params = _person_where(f)
-    period, bounds = registered_between(f)
-    params.update(bounds)
-    condition = "p.created_at < :reg_end" if cumulative else period
-    return _one(db, f"SELECT count(*) FROM persons p WHERE {condition}{where}", params)
+    counted = registrations(db, f)
+    return counted.by_end(f.end) if cumulative else counted.between(f.start, f.end)
 
 
 def _window(f: Filters, *, through_today: bool = False) -> tuple[dt.date, dt.date]:
@@ -124,52 +160,98 @@ def facts_for(db: Database, f: Filters, *, through_today: bool = False) -> Facts
     return contact_facts.load(db, *_window(f, through_today=through_today))
 
 
-def _place(table: Table, f: Filters, blocks: dict[int, str], start: dt.date | None = None) -> Table:
+def _block_rowid(facts: Facts, code: str) -> int:
+    return next((rowid for rowid, c in facts.blocks.items() if c == code), -1)
+
+
+def _place(table: Table, f: Filters, facts: Facts, start: dt.date | None = None) -> Table:
     """Rows from ``start`` (default: the period's start) to the period's end at
-    the filtered block, locality and service category."""
+    the filtered block, locality and service category (as they are now)."""
     table = table.between(start or f.start, f.end)
     conditions = []
     if f.block_code is not None:
-        conditions.append(table.rows["block"] == next((r for r, code in blocks.items() if code == f.block_code), -1))
+        conditions.append(table.rows["block"] == _block_rowid(facts, f.block_code))
     if f.locality_code is not None:
-        conditions.append(table.rows["locality"] == int(f.locality_code))
+        conditions.append(facts.column(table, "locality") == int(f.locality_code))
     if f.category is not None:
-        conditions.append(table.rows["category"] == CODES["category"].index(f.category) + 1)
+        conditions.append(facts.column(table, "category") == CODES["category"].index(f.category) + 1)
     return table.where(np.logical_and.reduce(conditions)) if conditions else table
 
 
 def _contacts(facts: Facts, f: Filters, start: dt.date | None = None) -> Table:
-    return _place(facts.contacts, f, facts.blocks, start)
+    return _place(facts.contacts, f, facts, start)
 
 
-def _distinct(persons: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
-    """Distinct persons in each group (group codes are small integers; one
-    group when not given)."""
-    if groups is None:
-        groups = np.zeros(len(persons), dtype=np.int64)
+@dataclass(frozen=True)
+class _People:
+    """The persons of some contacts renumbered 0..count-1, so that counting
+    distinct persons needs tables as wide as the persons present, not as the
+    highest person id, and the renumbering is done once for every figure."""
+
+    ids: np.ndarray
+    count: int
+
+    @classmethod
+    def of(cls, persons: np.ndarray) -> _People:
+        if not len(persons):
+            return cls(np.zeros(0, dtype=np.int32), 0)
+        present = np.zeros(int(persons.max()) + 1, dtype=bool)
+        present[persons] = True
+        dense = np.cumsum(present, dtype=np.int32) - 1
+        return cls(dense[persons], int(dense[-1]) + 1)
+
+    def per_group(self, groups: np.ndarray, size: int) -> np.ndarray:
+        """Distinct persons in each group (codes 0..size-1, one per contact)."""
+        seen = np.zeros(size * self.count, dtype=bool)
+        key = groups.astype(np.int32)
+        key *= np.int32(self.count)
+        key += self.ids
+        seen[key] = True
+        return np.count_nonzero(seen.reshape(size, self.count), axis=1)
+
+    def per_attribute(self, values: np.ndarray, size: int) -> np.ndarray:
+        """Distinct persons by an attribute of the person (the same on all her
+        contacts of one snapshot: a change marks all her days stale)."""
+        of_person = np.zeros(self.count, dtype=values.dtype)
+        of_person[self.ids] = values
+        return np.bincount(of_person, minlength=size)
+
+
+PERSON_ATTRIBUTES = ("stratum", "ethnicity", "disability", "migrant_status")
+
+
+def _count_persons(persons: np.ndarray) -> int:
     if not len(persons):
-        return np.zeros(1, dtype=np.int64)
-    seen = np.zeros((int(groups.max()) + 1, int(persons.max()) + 1), dtype=bool)
-    seen[groups, persons] = True
-    return np.count_nonzero(seen, axis=1)
-
-
-def _served(contacts: Table) -> int:
-    return int(_distinct(contacts.rows["person"])[0])
+        return 0
+    present = np.zeros(int(persons.max()) + 1, dtype=bool)
+    present[persons] = True
+    return int(np.count_nonzero(present))
 
 
 def _active_caregivers(facts: Facts, f: Filters) -> int:
-    window = _contacts(facts, f, start=f.end - dt.timedelta(days=ACTIVE_DAYS - 1))
-    return int(_distinct(window.rows["person"][window.rows["caregiver"] == 1])[0])
+    rows = _contacts(facts, f, start=f.end - dt.timedelta(days=ACTIVE_DAYS - 1)).rows
+    return _count_persons(rows["person"][rows["caregiver"] == 1])
 
 
-def _hours(contacts: Table) -> float:
-    return round(float(contacts.rows["hours"].sum()), 1)
+class _Period:
+    """A period's contacts at the filtered place, with their persons renumbered
+    and their care hours, each worked out once however many figures use them."""
+
+    def __init__(self, facts: Facts, f: Filters):
+        self.facts, self.contacts = facts, _contacts(facts, f)
+
+    @functools.cached_property
+    def people(self) -> _People:
+        return _People.of(self.contacts.rows["person"])
+
+    @functools.cached_property
+    def hours(self) -> np.ndarray:
+        return self.facts.column(self.contacts, "hours")
 
 
 def people_served(db: Database, f: Filters) -> int:
     """Distinct persons with at least one attended (present) contact in the period."""
-    return _served(_contacts(facts_for(db, f), f))
+    return _count_persons(_contacts(facts_for(db, f), f).rows["person"])
 
 
 def service_contacts(db: Database, f: Filters) -> int:
@@ -184,12 +266,12 @@ def active_caregivers(db: Database, f: Filters) -> int:
 
 def care_hours_freed(db: Database, f: Filters) -> float:
     """Hours freed under the care-hours rule (caremgmt.scheduling.carehours) in the period."""
-    return _hours(_contacts(facts_for(db, f), f))
+    return headlines(db, f)["care_hours_freed"]
 
 
 def _laundry(facts: Facts, f: Filters) -> dict:
-    slots = _place(facts.sessions, f, facts.blocks).rows
-    slots = slots[slots["kind"] == KINDS.index("laundry") + 1]
+    sessions = _place(facts.sessions, f, facts)
+    slots = sessions.rows[facts.column(sessions, "kind") == KINDS.index("laundry") + 1]
     collected, no_show = int(slots["collected"].sum()), int(slots["no_show"].sum())
     due = collected + no_show
     return {"loads": collected, "no_shows": no_show, "no_show_rate": round(no_show / due, 3) if due else 0.0}
@@ -214,8 +296,9 @@ def outcomes_by_kind(db: Database, f: Filters) -> dict[str, int]:
 
 
 def _occupancy(facts: Facts, f: Filters) -> dict:
-    sessions = _place(facts.sessions, f, facts.blocks).rows
-    sessions = sessions[(sessions["kind"] == KINDS.index("activity") + 1) & (sessions["scheduled"] == 1)]
+    table = _place(facts.sessions, f, facts)
+    activity = facts.column(table, "kind") == KINDS.index("activity") + 1
+    sessions = table.rows[activity & (table.rows["scheduled"] == 1)]
     capacity = int(sessions["capacity"].sum())
     return {
         "occupancy": round(int(sessions["booked"].sum()) / capacity, 3) if capacity else 0.0,
@@ -228,46 +311,54 @@ def occupancy(db: Database, f: Filters) -> dict:
     return _occupancy(facts_for(db, f), f)
 
 
-def retention(db: Database, f: Filters, facts: Facts | None = None) -> dict[str, int]:
+def retention(db: Database, f: Filters, facts: Facts | None = None, counted: Registrations | None = None) -> dict:
     """Of the persons registered in the period: how many have attended once,
     five times or more (at any block, from the period's start up to now), and
     achieved an outcome (up to now)."""
     facts = facts if facts is not None else facts_for(db, f, through_today=True)
+    counted = counted if counted is not None else registrations(db, f)
+    since_start = facts.contacts.between(f.start, max(f.end, clock.today())).rows
+    theirs = (since_start["registered"] >= contact_facts.day_number(f.start)) & (
+        since_start["registered"] <= contact_facts.day_number(f.end)
+    )
+    if f.block_code is not None:
+        theirs &= since_start["home_block"] == _block_rowid(facts, f.block_code)
+    if f.locality_code is not None:
+        theirs &= since_start["home_locality"] == int(f.locality_code)
+    attended = np.bincount(since_start["person"][theirs])
     where, params = _person_where(f)
     period, bounds = registered_between(f)
-    params.update(bounds)
-    ids = db.execute(f"SELECT group_concat(p.id) FROM persons p WHERE {period}{where}", params).fetchone()[0]
-    registered = np.array(ids.split(",") if ids else [], dtype=np.int64)  # one string: far faster than 150,000 rows
-    since_start = facts.contacts.between(f.start, max(f.end, clock.today())).rows["person"]
-    attended = np.bincount(since_start, minlength=int(registered.max(initial=0)) + 1)[registered]
     outcome = _one(
         db,
         f"SELECT count(DISTINCT o.person_id) FROM outcomes o JOIN persons p ON p.id = o.person_id"
         f" WHERE {period}{where}",
-        params,
+        {**params, **bounds},
     )
     return dict(
         zip(
             RETENTION_STEPS,
-            (len(registered), int((attended >= 1).sum()), int((attended >= 5).sum()), outcome),
+            (counted.between(f.start, f.end), int((attended >= 1).sum()), int((attended >= 5).sum()), outcome),
             strict=True,
         )
     )
 
 
-def headlines(db: Database, f: Filters, facts: Facts | None = None) -> dict[str, float]:
+def headlines(
+    db: Database, f: Filters, facts: Facts | None = None, counted: Registrations | None = None, period=None
+) -> dict:
     """Every headline figure for the filters."""
     facts = facts if facts is not None else facts_for(db, f)
-    contacts = _contacts(facts, f)
+    counted = counted if counted is not None else registrations(db, f)
+    period = period or _Period(facts, f)
     kinds = outcomes_by_kind(db, f)
     wash = _laundry(facts, f)
     places = _occupancy(facts, f)
-    hours = _hours(contacts)
+    hours = round(float(period.hours.sum()), 1)
     return {
-        "people_registered": people_registered(db, f),
-        "people_registered_cumulative": people_registered(db, f, cumulative=True),
-        "people_served": _served(contacts),
-        "service_contacts": len(contacts.rows),
+        "people_registered": counted.between(f.start, f.end),
+        "people_registered_cumulative": counted.by_end(f.end),
+        "people_served": period.people.count,
+        "service_contacts": len(period.contacts.rows),
         "active_caregivers": _active_caregivers(facts, f),
         "care_hours_freed": hours,
         "care_days_freed": round(hours / 8, 1),
@@ -280,9 +371,14 @@ def headlines(db: Database, f: Filters, facts: Facts | None = None) -> dict[str,
     }
 
 
-def monthly(db: Database, f: Filters, facts: Facts | None = None) -> list[dict]:
+def monthly(
+    db: Database, f: Filters, facts: Facts | None = None, counted: Registrations | None = None, period=None
+) -> list[dict]:
     """Per calendar month in the period: registrations, people served, contacts, care hours."""
-    contacts = _contacts(facts if facts is not None else facts_for(db, f), f)
+    facts = facts if facts is not None else facts_for(db, f)
+    counted = counted if counted is not None else registrations(db, f)
+    period = period or _Period(facts, f)
+    contacts = period.contacts
     months: dict[str, dict] = {}
 
     def put(month: str, key: str, value: float) -> None:
@@ -291,44 +387,47 @@ def monthly(db: Database, f: Filters, facts: Facts | None = None) -> list[dict]:
         )
         months[month][key] = value
 
-    stamps = contacts.months()
-    if len(stamps):
-        first = stamps.min()
-        index = (stamps - first).astype(np.int64)
-        served = _distinct(contacts.rows["person"], index)
-        counted = np.bincount(index)
-        hours = np.bincount(index, weights=contacts.rows["hours"])
-        for i in np.flatnonzero(counted):
+    first, index = contacts.months()
+    if len(index):
+        size = int(index[-1]) + 1
+        served = period.people.per_group(index, size)
+        counted_contacts = np.bincount(index, minlength=size)
+        hours = np.bincount(index, weights=period.hours, minlength=size)
+        for i in np.flatnonzero(counted_contacts):
             month = str(first + i)
             put(month, "people_served", int(served[i]))
-            put(month, "contacts", int(counted[i]))
+            put(month, "contacts", int(counted_contacts[i]))
             put(month, "care_hours", round(float(hours[i]), 1))
-    month = dt.date(f.start.year, f.start.month, 1)
-    while month <= f.end:
-        following = (month + dt.timedelta(days=32)).replace(day=1)
-        part = replace(f, start=max(month, f.start), end=min(following - dt.timedelta(days=1), f.end))
-        registered = people_registered(db, part)  # one index range per month: no per-row date arithmetic
-        if registered:
-            put(month.isoformat()[:7], "registrations", registered)
-        month = following
+    by_month: dict[str, int] = {}
+    for day, n in counted.by_day.items():
+        if f.start.isoformat() <= day <= f.end.isoformat():
+            by_month[day[:7]] = by_month.get(day[:7], 0) + n
+    for month, n in by_month.items():
+        if n:
+            put(month, "registrations", n)
     return [months[m] for m in sorted(months)]
 
 
-def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = None) -> list[dict]:
+def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = None, period=None) -> list[dict]:
     """People served and service contacts in the period, by one dimension.
     A person counts once in each group she was served in (so a person whose
     birthday moved her into the next age band mid-period counts in both).
     Age band is her age on the day of each contact; stratum and the other
-    attributes come from the registry."""
+    attributes come from the registry; a service's category and a block's
+    locality are today's."""
     if dimension not in DIMENSIONS:
         raise ValidationError({"dimension": Message("error.invalid_choice")})
     facts = facts if facts is not None else facts_for(db, f)
-    contacts = _contacts(facts, f)
-    codes = contacts.rows[dimension].astype(np.int64)
+    period = period or _Period(facts, f)
+    codes = facts.column(period.contacts, dimension)
     if not len(codes):
         return []
-    served = _distinct(contacts.rows["person"], codes)
-    counted = np.bincount(codes)
+    size = int(codes.max()) + 1
+    if dimension in PERSON_ATTRIBUTES:
+        served = period.people.per_attribute(codes, size)
+    else:
+        served = period.people.per_group(codes, size)
+    counted = np.bincount(codes, minlength=size)
     present = np.flatnonzero(counted)
     groups = [
         {"value": value, "people_served": int(served[c]), "contacts": int(counted[c])}
@@ -338,13 +437,15 @@ def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = No
 
 
 def overview(db: Database, f: Filters) -> dict:
-    """Everything the impact page shows, reading the facts once."""
+    """Everything the impact page shows, reading the facts and the registrations once."""
     before = f.previous()
     facts = contact_facts.load(db, min(_window(before)[0], _window(f)[0]), _window(f, through_today=True)[1])
+    counted = registrations(db, f, since=before.start)
+    period = _Period(facts, f)  # its contacts, persons and hours, worked out once for every figure
     return {
-        "now": headlines(db, f, facts),
-        "before": headlines(db, before, facts),
-        "monthly": monthly(db, f, facts),
-        "retention": retention(db, f, facts),
-        "breakdowns": {d: breakdown(db, f, d, facts) for d in DIMENSIONS},
+        "now": headlines(db, f, facts, counted, period),
+        "before": headlines(db, before, facts, counted),
+        "monthly": monthly(db, f, facts, counted, period),
+        "retention": retention(db, f, facts, counted),
+        "breakdowns": {d: breakdown(db, f, d, facts, period) for d in DIMENSIONS},
     }

@@ -116,6 +116,11 @@ def save_service(db: Database, actor: User, data: dict, service_id: int | None =
             audit.record(db, actor, "create", "service", service_id, new=clean)
         else:
             old, new = audit.changed(get_service(db, service_id), clean)
+            # Kind and audience decide what its sessions' attendances were (a load, a
+            # caregiver's session, a child's care): history keeps them (contact_facts).
+            fixed = {field: Message("error.service_field_fixed") for field in ("kind", "audience") if field in new}
+            if fixed and db.execute("SELECT 1 FROM sessions WHERE service_id = ? LIMIT 1", [service_id]).fetchone():
+                raise ValidationError(fixed)
             if new:
                 db["services"].update(service_id, new)
                 audit.record(db, actor, "update", "service", service_id, old=old, new=new)

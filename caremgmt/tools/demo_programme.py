@@ -69,7 +69,7 @@ def _days_marked_once(db: Database, trigger: str, new_days: str) -> Iterator[Non
     try:
         yield
         db.execute(
-            f"INSERT INTO contact_days (day) {new_days} ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0",
+            f"INSERT INTO contact_days (day) {new_days} ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1",
             [last],
         )
     finally:

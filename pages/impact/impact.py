@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from caremgmt.core import auth, reference
+from caremgmt.core import auth, clock, reference
 from caremgmt.core.db import connect, db_path
 from caremgmt.core.i18n import format_number, format_percent, vega_locale, vega_time_format
 from caremgmt.impact import metrics, tables
@@ -18,18 +18,19 @@ from pages.ui.actions import read_or_stop
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import labeller, period_and_block
 
-CACHE_SECONDS = 600
 current = user()
 auth.require(current, "impact.read")
 st.title(tr("impact.title"))
 
 
-@st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner=False)
-def compute(path: str, filters: metrics.Filters) -> dict:
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute(path: str, filters: metrics.Filters, version: int) -> dict:
     """Aggregates only (no personal data), so one cache can serve every coordinator.
-    It runs for whichever session asks first, so it opens its own connection."""
+    Keyed on the data version that every write bumps, so a cached figure is never
+    older than the last committed write. It runs for whichever session asks first,
+    so it opens its own connection."""
     with contextlib.closing(connect(path)) as own:
-        return metrics.overview(own, filters)
+        return {**metrics.overview(own, filters), "computed_at": clock.now_iso()}
 
 
 blocks = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
@@ -52,7 +53,7 @@ category = col5.selectbox(
     placeholder=tr("common.choose"),
 )
 filters = read_or_stop(lambda: metrics.validate(db(), metrics.Filters(start, end, block, locality, category)))
-data = compute(db_path(), filters)
+data = compute(db_path(), filters, metrics.data_version(db()))
 
 
 def downloads(chart: alt.TopLevelMixin, table: tables.Table, name: str) -> None:
@@ -117,6 +118,8 @@ st.caption(
         end=filters.previous().end,
         days=data["now"]["care_days_freed"],
     )
+    + " "
+    + tr("impact.computed_at", at=clock.to_local(data["computed_at"]))
 )
 
 LOCALE = vega_locale(current.language)

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from caremgmt.core.db import write_transaction
+from caremgmt.core.errors import ValidationError
 from caremgmt.impact import contact_facts, metrics
 from caremgmt.impact.contact_facts import age_band_sql
 from caremgmt.registry import persons
@@ -281,30 +283,158 @@ def test_bulk_load_refuses_overlapping_bookings_and_restores_the_rule(city):
         )
 
 
-def test_a_write_between_the_rebuild_and_the_read_is_not_missed(city, monkeypatch):
+def _desk_writes(city, session: int, person: int, status: str) -> None:
+    """The same change a front desk would commit, from its own connection."""
     from caremgmt.core.db import connect
 
-    f = year(city)
-    session, person = city.execute(
-        "SELECT a.session_id, a.person_id FROM attendance a JOIN sessions s ON s.id = a.session_id"
-        " WHERE a.status = 'present' AND s.starts_at >= ? LIMIT 1",
+    desk = connect(city.execute("PRAGMA database_list").fetchone()[2])
+    desk.execute("UPDATE attendance SET status = ? WHERE session_id = ? AND person_id = ?", [status, session, person])
+    desk.conn.commit()
+    desk.close()
+
+
+def _present_contact(city, f: metrics.Filters) -> tuple[int, int, str]:
+    return city.execute(
+        "SELECT a.session_id, a.person_id, substr(s.starts_at, 1, 10) FROM attendance a"
+        " JOIN sessions s ON s.id = a.session_id WHERE a.status = 'present' AND s.starts_at >= ? LIMIT 1",
         [f.start.isoformat()],
     ).fetchone()
-    rebuild = contact_facts.refresh
 
-    def rebuild_then_someone_writes(db, start=None, end=None):
-        rebuilt = rebuild(db, start, end)
-        if not monkeypatch_calls:
-            monkeypatch_calls.append(rebuilt)
-            desk = connect(city.execute("PRAGMA database_list").fetchone()[2])
-            desk.execute(
-                "UPDATE attendance SET status = 'absent' WHERE session_id = ? AND person_id = ?", [session, person]
-            )
-            desk.conn.commit()
-            desk.close()
-        return rebuilt
 
-    monkeypatch_calls: list[int] = []
-    before = metrics.service_contacts(city, f)
-    monkeypatch.setattr(contact_facts, "refresh", rebuild_then_someone_writes)
+@pytest.mark.parametrize("moment", ["after_the_claim", "before_the_store"])
+def test_a_write_during_a_readers_rebuild_is_never_missed_nor_stored_as_fresh(city, monkeypatch, moment):
+    f = year(city)
+    session, person, day = _present_contact(city, f)
+    metrics.service_contacts(city, f)  # everything fresh
+    city.execute(
+        "UPDATE attendance SET quantity = quantity + 1 WHERE session_id = ? AND person_id = ?", [session, person]
+    )
+    city.conn.commit()  # the day is stale now
+    before = oracle(city, f)["contacts"]
+    hook = "_claim" if moment == "after_the_claim" else "_store"
+    original = getattr(contact_facts, hook)
+
+    def then_the_desk_writes(db, *args):
+        if moment == "before_the_store":
+            _desk_writes(city, session, person, "absent")
+        result = original(db, *args)
+        if moment == "after_the_claim":
+            _desk_writes(city, session, person, "absent")
+        return result
+
+    monkeypatch.setattr(contact_facts, hook, then_the_desk_writes)
+    seen = metrics.service_contacts(city, f)
+    monkeypatch.undo()
+    # A write after the claim is in the reader's snapshot; one after its snapshot is not,
+    # but either way the day is not stored as fresh, so the next reader is exact.
+    assert seen == (before - 1 if moment == "after_the_claim" else before)
+    assert city.execute("SELECT stale FROM contact_days WHERE day = ?", [day]).fetchone()[0] == 1
     assert metrics.service_contacts(city, f) == before - 1 == oracle(city, f)["contacts"]
+    assert city.execute("SELECT stale FROM contact_days WHERE day = ?", [day]).fetchone()[0] == 0
+
+
+def test_a_half_rebuilt_period_reads_exact_figures(city):
+    f = year(city)
+    contact_facts.mark_all_stale(city)
+    days = [
+        d for (d,) in city.execute("SELECT day FROM contact_days WHERE day >= ? ORDER BY day", [f.start.isoformat()])
+    ]
+    contact_facts.refresh(city, f.start, dt.date.fromisoformat(days[len(days) // 2]))  # the first half fresh
+    session, person, _day = _present_contact(city, f)
+    _desk_writes(city, session, person, "absent")  # and a write in the fresh half
+    assert figures(city, f) == oracle(city, f)
+
+
+def test_editing_a_service_or_a_block_marks_nothing_stale_and_figures_follow_at_once(city):
+    from caremgmt.core import auth, reference
+    from caremgmt.scheduling import catalogue
+
+    admin = auth.create_first_admin(city, "admin", "admin-password-1")
+    f = year(city)
+    figures(city, f)
+    service = city.execute(
+        "SELECT v.id FROM services v JOIN sessions s ON s.service_id = v.id JOIN attendance a ON a.session_id = s.id"
+        " WHERE a.status = 'present' AND s.starts_at >= ? AND v.care_hours_rule = 'simultaneity' LIMIT 1",
+        [f.start.isoformat()],
+    ).fetchone()[0]
+    data = catalogue.get_service(city, service)
+    catalogue.save_service(city, admin, {**data, "category": "education_training", "care_hours_rule": "none"}, service)
+    block = next(
+        b
+        for b in reference.blocks(city)
+        if city.execute("SELECT 1 FROM sessions WHERE block_code = ?", [b["code"]]).fetchone()
+    )
+    moved_to = 20 if block["locality_code"] != 20 else 19
+    reference.update_block(city, admin, block["code"], name="Otra", locality_code=moved_to, active=True)
+    assert not city.execute("SELECT count(*) FROM contact_days WHERE stale <> 0").fetchone()[0]
+    for filters in ({}, {"locality_code": moved_to}, {"category": "education_training"}):
+        g = metrics.Filters(f.start, f.end, **filters)
+        assert figures(city, g) == oracle(city, g), filters
+    with pytest.raises(ValidationError) as refused:
+        catalogue.save_service(city, admin, {**data, "audience": "cared"}, service)
+    assert set(refused.value.errors) == {"audience"}
+
+
+def test_a_rebuild_killed_midway_leaves_the_facts_consistent(city, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = city.execute("PRAGMA database_list").fetchone()[2]
+    contact_facts.mark_all_stale(city)
+    city.conn.commit()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from caremgmt.core.db import connect; from caremgmt.impact import contact_facts;"
+            " contact_facts.REFRESH_DAYS = 2; contact_facts.refresh(connect(sys.argv[1]))",
+            path,
+        ],
+        cwd=os.getcwd(),
+    )
+    while not city.execute("SELECT count(*) FROM contact_days WHERE stale = 0").fetchone()[0] and worker.poll() is None:
+        time.sleep(0.01)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    fresh, total = city.execute("SELECT sum(stale = 0), count(*) FROM contact_days").fetchone()
+    assert 0 < fresh < total  # killed midway
+    f = year(city)
+    assert figures(city, f) == oracle(city, f)
+
+
+def test_front_desk_writes_do_not_wait_for_a_full_rebuild(city):
+    import threading
+    import time
+
+    from caremgmt.core.db import connect
+
+    path = city.execute("PRAGMA database_list").fetchone()[2]
+    contact_facts.mark_all_stale(city)
+    city.conn.commit()
+    done = threading.Event()
+
+    def rebuild():
+        own = connect(path)
+        contact_facts.refresh(own)
+        own.close()
+        done.set()
+
+    threading.Thread(target=rebuild).start()
+    desk = connect(path)
+    session, person, _day = _present_contact(city, year(city))
+    waits = []
+    while not done.is_set():
+        started = time.perf_counter()
+        with write_transaction(desk):
+            desk.execute(
+                "UPDATE attendance SET quantity = quantity + 1 WHERE session_id = ? AND person_id = ?",
+                [session, person],
+            )
+        waits.append(time.perf_counter() - started)
+        time.sleep(0.02)
+    desk.close()
+    assert len(waits) > 5
+    assert max(waits) < 0.5, sorted(waits)[-5:]

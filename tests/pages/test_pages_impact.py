@@ -71,3 +71,20 @@ def test_data_dictionary_defines_every_metric(db, evaluator):
     for name in metrics.HEADLINES:
         assert f"**{t(f'metric.{name}.name')}**: {t(f'metric.{name}.definition')}" in page
     assert "**Personas atendidas**: Personas distintas con al menos una asistencia" in page
+
+
+def test_cached_figures_follow_a_write_at_once_and_say_when_they_were_computed(db, admin, coordinator, january):
+    from caremgmt.scheduling import catalogue
+
+    at = open_page(coordinator, "pages/impact/impact.py")
+    at.date_input(key="impact_from").set_value(JAN.start)
+    at.date_input(key="impact_to").set_value(JAN.end).run()
+    at.selectbox(key="impact_category").set_value("education_training").run()
+    assert card(at, "service_contacts") == "3"
+    assert any("Cifras calculadas el" in c.value for c in at.caption)
+    # An admin moves the Kennedy class to another category: the next run, cache or not, shows it.
+    service = db.execute("SELECT id FROM services WHERE code = 'RESPIRO'").fetchone()[0]
+    data = catalogue.get_service(db, service)
+    catalogue.save_service(db, admin, {**data, "category": "education_training"}, service)
+    at.run()
+    assert card(at, "service_contacts") == "4"
