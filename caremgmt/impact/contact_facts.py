@@ -108,11 +108,16 @@ def _code_sql(expression: str, values: tuple[str, ...]) -> str:
 _DAY = "s.starts_at >= :start_day AND s.starts_at < :next_day"
 # The care-hours rule's condition (caremgmt.scheduling.carehours), for every contact:
 # whether it frees time is decided at read time by the service's current rule.
+# Care attended around the day (a session lasts at most 10 hours, so one overlapping
+# the day started at most a day before), gathered once: looking through each cared-for
+# person's whole history, contact by contact, took most of a day's rebuild.
+_CARED_AROUND = """cared AS MATERIALIZED (
+    SELECT ca.person_id, cs.block_code, cs.starts_at, cs.ends_at FROM sessions cs
+    JOIN services cv ON cv.id = cs.service_id AND cv.audience = 'cared'
+    JOIN attendance ca ON ca.session_id = cs.id AND ca.status = 'present'
+    WHERE cs.starts_at >= :day_before AND cs.starts_at < :next_day)"""
 _CARED_BESIDE = f"""EXISTS (
-    SELECT 1 FROM care_links l
-    CROSS JOIN attendance ca ON ca.person_id = l.cared_id AND ca.status = 'present'
-    CROSS JOIN sessions cs ON cs.id = ca.session_id
-    CROSS JOIN services cv ON cv.id = cs.service_id AND cv.audience = 'cared'
+    SELECT 1 FROM care_links l CROSS JOIN cared cs ON cs.person_id = l.cared_id
     WHERE l.caregiver_id = a.person_id AND cs.block_code = s.block_code AND {overlap_sql("cs", "s")})"""
 _EPOCH_DAY = "CAST(julianday(date(p.created_at, " + clock.SQL_TO_LOCAL + ")) - 2440587.5 AS INTEGER)"
 
@@ -122,7 +127,7 @@ _BAND = _code_sql(age_band_sql("p.birth_date", "s.starts_at"), BAND_LABELS)
 
 def _day_contacts(db: Database, params: dict) -> np.ndarray:
     rows = db.execute(
-        f"SELECT a.person_id, b.rowid, s.service_id, {_BAND},"
+        f"WITH {_CARED_AROUND} SELECT a.person_id, b.rowid, s.service_id, {_BAND},"
         f" coalesce(p.stratum, 0), {_code_sql('p.ethnicity', CODES['ethnicity'])},"
         f" {_code_sql('p.disability', CODES['disability'])}, {_code_sql('p.migrant_status', CODES['migrant_status'])},"
         f" p.is_caregiver, {_CARED_BESIDE},"
@@ -162,7 +167,27 @@ def _day_blobs(db: Database, day: str) -> tuple[bytes, bytes]:
     date = dt.date.fromisoformat(day)
     start_day, next_day = clock.day_bounds(date, date)
     bounds = {"start_day": start_day, "next_day": next_day}
-    return _day_contacts(db, bounds).tobytes(), _day_sessions(db, bounds).tobytes()
+    contacts = _day_contacts(db, {**bounds, "day_before": (date - dt.timedelta(days=1)).isoformat()})
+    return _columnar(contacts), _columnar(_day_sessions(db, bounds))
+
+
+def _columnar(rows: np.ndarray) -> bytes:
+    """A day's rows stored column after column: read back, each column of a
+    period is one contiguous array, which numpy scans several times faster
+    than a field of packed records."""
+    return b"".join(rows[name].tobytes() for name in rows.dtype.names)
+
+
+def _columns(blobs: list[bytes], dtype: np.dtype) -> dict[str, np.ndarray]:
+    """The columns of many days' blobs (see ``_columnar``), each concatenated once."""
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in dtype.names}
+    for blob in blobs:
+        count, offset = len(blob) // dtype.itemsize, 0
+        for name in dtype.names:
+            field = dtype[name]
+            parts[name].append(np.frombuffer(blob, dtype=field, count=count, offset=offset))
+            offset += count * field.itemsize
+    return {name: np.concatenate(arrays) if arrays else np.zeros(0, dtype[name]) for name, arrays in parts.items()}
 
 
 # --- keeping the facts: claim, compute in a snapshot, store if unchanged -----
@@ -249,21 +274,37 @@ class _snapshot:
 # --- reading ----------------------------------------------------------------
 
 
+class Rows:
+    """Columns of some rows, picked lazily: a column is sliced or masked only
+    when a figure reads it."""
+
+    def __init__(self, source, pick=slice(None)):
+        self._source, self._pick, self._picked = source, pick, {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._picked:
+            self._picked[name] = self._source[name][self._pick]
+        return self._picked[name]
+
+
 @dataclass(frozen=True)
 class Table:
-    """Packed rows in day order, with each row's day (days since 1970-01-01)."""
+    """Rows in day order, column by column, with each row's day (days since 1970-01-01)."""
 
-    rows: np.ndarray
+    rows: Rows
     days: np.ndarray
 
+    def __len__(self) -> int:
+        return len(self.days)
+
     def between(self, start: dt.date, end: dt.date) -> Table:
-        """The rows from start to end (inclusive): a view, as rows are in day order."""
+        """The rows from start to end (inclusive): views, as rows are in day order."""
         first = int(np.searchsorted(self.days, np.int32(day_number(start)), side="left"))
         last = int(np.searchsorted(self.days, np.int32(day_number(end)), side="right"))
-        return Table(self.rows[first:last], self.days[first:last])
+        return Table(Rows(self.rows, slice(first, last)), self.days[first:last])
 
     def where(self, keep: np.ndarray) -> Table:
-        return Table(self.rows[keep], self.days[keep])
+        return Table(Rows(self.rows, keep), self.days[keep])
 
     def months(self) -> tuple[np.datetime64, np.ndarray]:
         """The first row's calendar month and each row's month counted from it."""
@@ -385,7 +426,7 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
     days = [day_number(dt.date.fromisoformat(day)) for day, *_ in rows]
 
     def table(blobs: list[bytes], dtype: np.dtype) -> Table:
-        packed = np.frombuffer(b"".join(blobs), dtype=dtype)  # one copy, then views
-        return Table(packed, np.repeat(np.array(days, dtype="<i4"), [len(b) // dtype.itemsize for b in blobs]))
+        counts = [len(b) // dtype.itemsize for b in blobs]
+        return Table(Rows(_columns(blobs, dtype)), np.repeat(np.array(days, dtype="<i4"), counts))
 
     return Facts(table([r[1] or b"" for r in rows], CONTACT), table([r[2] or b"" for r in rows], SESSION), dimensions)

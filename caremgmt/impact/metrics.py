@@ -256,7 +256,7 @@ def people_served(db: Database, f: Filters) -> int:
 
 def service_contacts(db: Database, f: Filters) -> int:
     """Attendances marked present in the period: one contact per person per session."""
-    return len(_contacts(facts_for(db, f), f).rows)
+    return len(_contacts(facts_for(db, f), f))
 
 
 def active_caregivers(db: Database, f: Filters) -> int:
@@ -271,7 +271,7 @@ def care_hours_freed(db: Database, f: Filters) -> float:
 
 def _laundry(facts: Facts, f: Filters) -> dict:
     sessions = _place(facts.sessions, f, facts)
-    slots = sessions.rows[facts.column(sessions, "kind") == KINDS.index("laundry") + 1]
+    slots = sessions.where(facts.column(sessions, "kind") == KINDS.index("laundry") + 1).rows
     collected, no_show = int(slots["collected"].sum()), int(slots["no_show"].sum())
     due = collected + no_show
     return {"loads": collected, "no_shows": no_show, "no_show_rate": round(no_show / due, 3) if due else 0.0}
@@ -298,7 +298,7 @@ def outcomes_by_kind(db: Database, f: Filters) -> dict[str, int]:
 def _occupancy(facts: Facts, f: Filters) -> dict:
     table = _place(facts.sessions, f, facts)
     activity = facts.column(table, "kind") == KINDS.index("activity") + 1
-    sessions = table.rows[activity & (table.rows["scheduled"] == 1)]
+    sessions = table.where(activity & (table.rows["scheduled"] == 1)).rows
     capacity = int(sessions["capacity"].sum())
     return {
         "occupancy": round(int(sessions["booked"].sum()) / capacity, 3) if capacity else 0.0,
@@ -358,7 +358,7 @@ def headlines(
         "people_registered": counted.between(f.start, f.end),
         "people_registered_cumulative": counted.by_end(f.end),
         "people_served": period.people.count,
-        "service_contacts": len(period.contacts.rows),
+        "service_contacts": len(period.contacts),
         "active_caregivers": _active_caregivers(facts, f),
         "care_hours_freed": hours,
         "care_days_freed": round(hours / 8, 1),
