@@ -3,6 +3,7 @@ monthly trends, breakdowns and retention. Every chart obeys the filters and
 offers its data (CSV) and a picture (PNG, SVG) for reports."""
 
 import contextlib
+import datetime as dt
 import io
 
 import altair as alt
@@ -54,6 +55,7 @@ category = col5.selectbox(
 )
 filters = read_or_stop(lambda: metrics.validate(db(), metrics.Filters(start, end, block, locality, category)))
 data = compute(db_path(), filters, metrics.data_version(db()))
+computed_at = dt.datetime.fromisoformat(data["computed_at"]).astimezone(clock.BOGOTA)
 
 
 def downloads(chart: alt.TopLevelMixin, table: tables.Table, name: str) -> None:
@@ -119,7 +121,7 @@ st.caption(
         days=data["now"]["care_days_freed"],
     )
     + " "
-    + tr("impact.computed_at", at=clock.to_local(data["computed_at"]))
+    + tr("impact.computed_at", at=computed_at.date(), time=computed_at.strftime("%H:%M"))
 )
 
 LOCALE = vega_locale(current.language)
