@@ -15,7 +15,7 @@ from caremgmt.core import actor, auth, config
 from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.migrations import SCHEMA_FILE
-from caremgmt.impact import exports
+from caremgmt.impact import contact_facts, exports
 from caremgmt.setup import initialize
 from caremgmt.tools import bench, demo, demo_city
 
@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, parent=commands, **kwargs) -> argparse.ArgumentParser:
         return parent.add_parser(name, parents=[with_db], **kwargs)
 
-    command("init", help="create or migrate the database and load seed_data/")
+    command("init", help="create or migrate the database, load seed_data/, rebuild stale impact facts")
     demo_cmd = command("demo", help="add synthetic caregivers and the people they care for")
     demo_cmd.add_argument("--persons", type=int, default=200, help="about how many persons to add (default 200)")
     demo_cmd.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
@@ -57,9 +57,28 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench_cmd = command("bench", help="measure speed on a (city-scale) database; prints a table, writes JSON")
     bench_cmd.add_argument("--out", default="bench-results.json", help="JSON file (default bench-results.json)")
-    bench_cmd.add_argument("--repeat", type=int, default=200, help="repetitions per measure (default 200)")
+    bench_cmd.add_argument("--repeat", type=int, default=200, help="repetitions of each desk measure (default 200)")
+    bench_cmd.add_argument(
+        "--slow-repeat",
+        type=int,
+        default=60,
+        help="repetitions of each impact and page measure (default 60; each stops after 90 s)",
+    )
     bench_cmd.add_argument("--writers", type=int, default=20, help="concurrent writer processes (default 20)")
     bench_cmd.add_argument("--seconds", type=int, default=60, help="length of the concurrency run (default 60)")
+    bench_cmd.add_argument(
+        "--registry-scales",
+        type=_factors,
+        default=(),
+        metavar="1,2,4",
+        help="also time registration and name search on a copy of the registry grown to these multiples"
+        " of its size (minutes and gigabytes at city scale; the copy is deleted)",
+    )
+    bench_cmd.add_argument(
+        "--compare",
+        metavar="PATH",
+        help="the JSON of a smaller run (e.g. --scale small): print each desk operation's cost growth",
+    )
     user_cmd = command("user", help="manage accounts")
     user_sub = user_cmd.add_subparsers(dest="user_command", required=True)
     add = command("add", user_sub, help="add an account; password from a prompt or $CAREMGMT_PASSWORD")
@@ -82,6 +101,16 @@ def _date(value: str) -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _factors(value: str) -> tuple[int, ...]:
+    try:
+        factors = tuple(int(part) for part in value.split(","))
+    except ValueError:
+        factors = ()
+    if not factors or min(factors) < 1:
+        raise argparse.ArgumentTypeError(f"not a list of whole multiples such as 1,2,4: {value!r}")
+    return factors
 
 
 def _read_password() -> str:
@@ -119,7 +148,10 @@ def main(argv: list[str] | None = None) -> int:
     db = initialize(path)
     try:
         if args.command == "init":
-            print(f"database ready: {path}")
+            # After an upgrade that changed the facts' layout every day is stale; rebuilding
+            # here spares the first coordinator the wait (the desk is never held up by it).
+            rebuilt = contact_facts.refresh(db)
+            print(f"database ready: {path}" + (f" (impact facts of {rebuilt} days rebuilt)" if rebuilt else ""))
         elif args.command == "demo" and args.scale:
             started = time.perf_counter()
             counts = demo_city.generate(db, args.scale, seed=args.seed)
@@ -144,7 +176,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\nwrote {result.rows} rows to {result.path} (dictionary: {result.dictionary})")
         elif args.command == "bench":
             db.close()
-            return bench.main(path, args.out, args.repeat, args.seconds, args.writers)
+            return bench.main(
+                path,
+                args.out,
+                args.repeat,
+                args.seconds,
+                args.writers,
+                slow_repeat=args.slow_repeat,
+                registry_scales=args.registry_scales,
+                compare=args.compare,
+            )
         elif args.command == "user":
             user = auth.create_user(
                 db, actor.SYSTEM, args.username, _read_password(), args.role, args.block, args.language

@@ -1,0 +1,43 @@
+"""Whole page runs through Streamlit's AppTest: the search, the day's
+activities and the impact page (warm, and with nothing cached)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from caremgmt.core import actor, sessions
+from caremgmt.core.db import connect
+from caremgmt.tools.bench.timing import BUDGET_SECONDS, timed
+
+ROOT = Path(__file__).resolve().parents[3]
+MEASURES = ("page_search", "page_day", "page_impact", "page_impact_cold")
+
+
+def measure(path: str, user: actor.User, repeat: int) -> dict:
+    from streamlit import cache_data
+    from streamlit.testing.v1 import AppTest
+
+    database = connect(path)
+    try:
+        login_session, _ = sessions.start(database, user)  # as the login form makes one
+    finally:
+        database.close()
+    out = {}
+    for name, page, state in (
+        ("page_search", "pages/desk/search.py", {"search_query": "maria rodriguez"}),
+        ("page_day", "pages/activities/day.py", {}),
+        ("page_impact", "pages/impact/impact.py", {}),
+    ):
+        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
+        at.session_state["login_session"] = login_session
+        at.run()
+        at.switch_page(page)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()  # the first run fills caches, as the first coordinator of the day would
+        out[name] = timed(at.run, repeat, budget_seconds=BUDGET_SECONDS)
+        out[name]["errors"] = [str(e.value)[:200] for e in at.exception]
+        if name == "page_impact":  # and for the first coordinator of the day, nothing cached
+            out["page_impact_cold"] = timed(at.run, repeat, before=cache_data.clear, budget_seconds=BUDGET_SECONDS)
+            out["page_impact_cold"]["errors"] = [str(e.value)[:200] for e in at.exception]
+    return out
