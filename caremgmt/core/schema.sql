@@ -38,25 +38,27 @@ CREATE TABLE attendance (
 CREATE INDEX attendance_person ON attendance(person_id, session_id);
 
 CREATE TRIGGER attendance_facts_delete AFTER DELETE ON attendance BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = old.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER attendance_facts_insert AFTER INSERT ON attendance BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = new.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER attendance_facts_update AFTER UPDATE ON attendance WHEN old.status IS NOT new.status OR old.quantity IS NOT new.quantity OR old.session_id IS NOT new.session_id OR old.person_id IS NOT new.person_id BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = old.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
-    
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = new.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
+
+CREATE TRIGGER attendance_version_delete AFTER DELETE ON attendance BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER attendance_version_insert AFTER INSERT ON attendance BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER attendance_version_update AFTER UPDATE ON attendance BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE TABLE audit_log (
     id INTEGER PRIMARY KEY,
@@ -90,11 +92,11 @@ CREATE TABLE blocks (
     active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
 );
 
-CREATE TRIGGER blocks_facts_update AFTER UPDATE ON blocks WHEN old.locality_code IS NOT new.locality_code BEGIN
-    
-    INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.block_code = new.code
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
-END;
+CREATE TRIGGER blocks_version_delete AFTER DELETE ON blocks BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER blocks_version_insert AFTER INSERT ON blocks BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER blocks_version_update AFTER UPDATE ON blocks BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE TABLE care_links (
     caregiver_id INTEGER NOT NULL REFERENCES persons(id),
@@ -109,16 +111,20 @@ CREATE TABLE care_links (
 CREATE INDEX care_links_cared ON care_links(cared_id);
 
 CREATE TRIGGER care_links_facts_delete AFTER DELETE ON care_links BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE a.person_id = old.caregiver_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER care_links_facts_insert AFTER INSERT ON care_links BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE a.person_id = new.caregiver_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
+
+CREATE TRIGGER care_links_version_delete AFTER DELETE ON care_links BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER care_links_version_insert AFTER INSERT ON care_links BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER care_links_version_update AFTER UPDATE ON care_links BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE TABLE case_goals (
     id INTEGER PRIMARY KEY,
@@ -191,10 +197,15 @@ CREATE TABLE contact_days (
     day TEXT PRIMARY KEY,
     facts BLOB,
     sessions BLOB,
-    stale INTEGER NOT NULL DEFAULT 1 CHECK (stale IN (0, 1))
+    stale INTEGER NOT NULL DEFAULT 1
 );
 
 CREATE INDEX contact_days_stale ON contact_days(stale, day);
+
+CREATE TABLE data_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
 
 CREATE TABLE enrolments (
     id INTEGER PRIMARY KEY,
@@ -238,7 +249,32 @@ CREATE TABLE login_sessions (
 
 CREATE INDEX login_sessions_user ON login_sessions(user_id, ended_at);
 
+CREATE TABLE name_keys (
+    name_key TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    person_id INTEGER NOT NULL,
+    PRIMARY KEY (name_key, birth_date, person_id)
+) WITHOUT ROWID;
+
+CREATE TABLE name_term_deletions (
+    variant TEXT NOT NULL,
+    term TEXT NOT NULL,
+    PRIMARY KEY (variant, term)
+) WITHOUT ROWID;
+
+CREATE VIEW name_term_variants AS
+SELECT t.term AS variant, t.term FROM name_terms t
+UNION ALL
+SELECT substr(t.term, 1, d.key) || substr(t.term, d.key + 2), t.term
+FROM name_terms t, json_each('[' || rtrim(replace(hex(zeroblob(length(t.term))), '00', '0,'), ',') || ']') d
+WHERE length(t.term) >= 3;
+
 CREATE TABLE name_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+
+CREATE TRIGGER name_terms_deletions_insert AFTER INSERT ON name_terms BEGIN
+    INSERT OR IGNORE INTO name_term_deletions (variant, term)
+        SELECT variant, term FROM name_term_variants WHERE term = new.term;
+END;
 
 CREATE TABLE outcomes (
     id INTEGER PRIMARY KEY,
@@ -275,6 +311,12 @@ WHEN new.kind IN ('primary_diploma', 'secondary_diploma') AND EXISTS (
     SELECT RAISE(ABORT, 'outcomes_one_diploma: this diploma is already recorded for this person');
 END;
 
+CREATE TRIGGER outcomes_version_delete AFTER DELETE ON outcomes BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER outcomes_version_insert AFTER INSERT ON outcomes BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER outcomes_version_update AFTER UPDATE ON outcomes BEGIN UPDATE data_version SET version = version + 1; END;
+
 CREATE TABLE participants (
     id INTEGER PRIMARY KEY,
     session_id INTEGER NOT NULL REFERENCES sessions(id),
@@ -303,24 +345,20 @@ WHEN (old.status = 'booked') <> (new.status = 'booked') BEGIN
 END;
 
 CREATE TRIGGER participants_facts_delete AFTER DELETE ON participants BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = old.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER participants_facts_insert AFTER INSERT ON participants BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = new.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER participants_facts_update AFTER UPDATE ON participants WHEN old.status IS NOT new.status OR old.load_status IS NOT new.load_status OR old.session_id IS NOT new.session_id BEGIN
-    
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = old.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
-    
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.id = new.session_id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER participants_no_overlap_insert BEFORE INSERT ON participants
@@ -346,6 +384,35 @@ WHEN old.status = 'cancelled' AND new.status IN ('booked', 'waitlisted') AND EXI
 ) BEGIN
     SELECT RAISE(ABORT, 'participants_no_overlap: overlapping booking');
 END;
+
+CREATE TRIGGER participants_version_delete AFTER DELETE ON participants BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER participants_version_insert AFTER INSERT ON participants BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER participants_version_update AFTER UPDATE ON participants BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE VIEW person_name_keys AS
+SELECT p.id AS person_id, p.birth_date,
+       CASE WHEN a.value = b.value THEN a.value ELSE a.value || ' ' || b.value END AS name_key
+FROM persons p,
+     json_each('[' || replace(json_quote(p.search_name), ' ', '","') || ']') a,
+     json_each('[' || replace(json_quote(p.search_name), ' ', '","') || ']') b
+WHERE a.value <> '' AND (
+    b.value > a.value
+    OR (b.key = a.key AND NOT EXISTS (
+        SELECT 1 FROM json_each('[' || replace(json_quote(p.search_name), ' ', '","') || ']') c
+        WHERE c.value <> '' AND c.value <> a.value
+    ))
+)
+UNION ALL
+SELECT p.id, p.birth_date, '=' || (
+    SELECT group_concat(value, ' ') FROM (
+        SELECT value FROM json_each('[' || replace(json_quote(p.search_name), ' ', '","') || ']')
+        WHERE value <> '' ORDER BY value
+    )
+)
+FROM persons p
+WHERE trim(p.search_name, ' ') <> '';
 
 CREATE TABLE persons (
     id INTEGER PRIMARY KEY,
@@ -400,10 +467,9 @@ WHEN new.doc_number IS NOT NULL AND EXISTS (
 END;
 
 CREATE TRIGGER persons_facts_update AFTER UPDATE ON persons
-WHEN old.birth_date IS NOT new.birth_date OR old.stratum IS NOT new.stratum OR old.ethnicity IS NOT new.ethnicity OR old.disability IS NOT new.disability OR old.migrant_status IS NOT new.migrant_status OR old.is_caregiver IS NOT new.is_caregiver BEGIN
-    
+WHEN old.created_at IS NOT new.created_at OR old.home_block IS NOT new.home_block OR old.locality_code IS NOT new.locality_code OR old.birth_date IS NOT new.birth_date OR old.stratum IS NOT new.stratum OR old.ethnicity IS NOT new.ethnicity OR old.disability IS NOT new.disability OR old.migrant_status IS NOT new.migrant_status OR old.is_caregiver IS NOT new.is_caregiver BEGIN
     INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM attendance a JOIN sessions s ON s.id = a.session_id WHERE a.person_id = new.id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER persons_fts_delete AFTER DELETE ON persons BEGIN
@@ -420,6 +486,56 @@ CREATE TRIGGER persons_fts_update AFTER UPDATE OF search_name ON persons BEGIN
         VALUES ('delete', old.id, old.search_name);
     INSERT INTO persons_fts(rowid, search_name) VALUES (new.id, new.search_name);
 END;
+
+CREATE TRIGGER persons_name_keys_before_update BEFORE UPDATE OF search_name, birth_date ON persons BEGIN
+    DELETE FROM name_keys WHERE person_id = old.id AND birth_date = old.birth_date
+        AND name_key IN (SELECT name_key FROM person_name_keys WHERE person_id = old.id);
+END;
+
+CREATE TRIGGER persons_name_keys_delete BEFORE DELETE ON persons BEGIN
+    DELETE FROM name_keys WHERE person_id = old.id AND birth_date = old.birth_date
+        AND name_key IN (SELECT name_key FROM person_name_keys WHERE person_id = old.id);
+END;
+
+CREATE TRIGGER persons_name_keys_insert AFTER INSERT ON persons BEGIN
+    INSERT OR IGNORE INTO name_keys (name_key, birth_date, person_id)
+        SELECT name_key, birth_date, person_id FROM person_name_keys WHERE person_id = new.id;
+    INSERT OR IGNORE INTO name_terms (term)
+        SELECT value FROM json_each('[' || replace(json_quote(new.search_name), ' ', '","') || ']') WHERE value <> '';
+END;
+
+CREATE TRIGGER persons_name_keys_update AFTER UPDATE OF search_name, birth_date ON persons BEGIN
+    INSERT OR IGNORE INTO name_keys (name_key, birth_date, person_id)
+        SELECT name_key, birth_date, person_id FROM person_name_keys WHERE person_id = new.id;
+    INSERT OR IGNORE INTO name_terms (term)
+        SELECT value FROM json_each('[' || replace(json_quote(new.search_name), ' ', '","') || ']') WHERE value <> '';
+END;
+
+CREATE TRIGGER persons_registrations_delete AFTER DELETE ON persons BEGIN
+    UPDATE registrations_by_day SET persons = persons - 1
+    WHERE day = coalesce(date(old.created_at, '-5 hours'), old.created_at) AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
+END;
+
+CREATE TRIGGER persons_registrations_insert AFTER INSERT ON persons BEGIN
+    INSERT INTO registrations_by_day (day, home_block, locality_code, persons)
+    VALUES (coalesce(date(new.created_at, '-5 hours'), new.created_at), coalesce(new.home_block, ''), coalesce(new.locality_code, 0), 1)
+    ON CONFLICT DO UPDATE SET persons = persons + 1;
+END;
+
+CREATE TRIGGER persons_registrations_update AFTER UPDATE ON persons
+WHEN old.created_at IS NOT new.created_at OR old.home_block IS NOT new.home_block OR old.locality_code IS NOT new.locality_code BEGIN
+    UPDATE registrations_by_day SET persons = persons - 1
+    WHERE day = coalesce(date(old.created_at, '-5 hours'), old.created_at) AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
+    INSERT INTO registrations_by_day (day, home_block, locality_code, persons)
+    VALUES (coalesce(date(new.created_at, '-5 hours'), new.created_at), coalesce(new.home_block, ''), coalesce(new.locality_code, 0), 1)
+    ON CONFLICT DO UPDATE SET persons = persons + 1;
+END;
+
+CREATE TRIGGER persons_version_delete AFTER DELETE ON persons BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER persons_version_insert AFTER INSERT ON persons BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER persons_version_update AFTER UPDATE ON persons BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE VIRTUAL TABLE persons_fts USING fts5(
     search_name, content='persons', content_rowid='id',
@@ -450,6 +566,14 @@ CREATE TABLE referrals (
 CREATE INDEX referrals_case ON referrals(case_id);
 
 CREATE INDEX referrals_open ON referrals(status, due_on);
+
+CREATE TABLE registrations_by_day (
+    day TEXT NOT NULL,
+    home_block TEXT NOT NULL,
+    locality_code INTEGER NOT NULL,
+    persons INTEGER NOT NULL,
+    PRIMARY KEY (day, home_block, locality_code)
+) WITHOUT ROWID;
 
 CREATE TABLE schedules (
     id INTEGER PRIMARY KEY,
@@ -486,12 +610,11 @@ CREATE TABLE services (
     active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
 );
 
-CREATE TRIGGER services_facts_update AFTER UPDATE ON services
-WHEN old.category IS NOT new.category OR old.care_hours_rule IS NOT new.care_hours_rule OR old.hours_per_unit IS NOT new.hours_per_unit OR old.audience IS NOT new.audience OR old.kind IS NOT new.kind BEGIN
-    
-    INSERT INTO contact_days (day) SELECT DISTINCT substr(s.starts_at, 1, 10) FROM sessions s WHERE s.service_id = new.id
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
-END;
+CREATE TRIGGER services_version_delete AFTER DELETE ON services BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER services_version_insert AFTER INSERT ON services BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER services_version_update AFTER UPDATE ON services BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,
@@ -516,14 +639,20 @@ CREATE INDEX sessions_schedule ON sessions(schedule_id, starts_at);
 CREATE INDEX sessions_starts ON sessions(starts_at);
 
 CREATE TRIGGER sessions_facts_insert AFTER INSERT ON sessions BEGIN
-    INSERT INTO contact_days (day) VALUES (substr(new.starts_at, 1, 10)) ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    INSERT INTO contact_days (day) VALUES (substr(new.starts_at, 1, 10)) ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
 
 CREATE TRIGGER sessions_facts_update AFTER UPDATE ON sessions
 WHEN old.starts_at IS NOT new.starts_at OR old.ends_at IS NOT new.ends_at OR old.block_code IS NOT new.block_code OR old.service_id IS NOT new.service_id OR old.status IS NOT new.status OR old.capacity IS NOT new.capacity OR old.booked_count IS NOT new.booked_count BEGIN
     INSERT INTO contact_days (day) VALUES (substr(old.starts_at, 1, 10)), (substr(new.starts_at, 1, 10))
-    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale = 0;
+    ON CONFLICT (day) DO UPDATE SET stale = 1 WHERE stale <> 1;
 END;
+
+CREATE TRIGGER sessions_version_delete AFTER DELETE ON sessions BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER sessions_version_insert AFTER INSERT ON sessions BEGIN UPDATE data_version SET version = version + 1; END;
+
+CREATE TRIGGER sessions_version_update AFTER UPDATE ON sessions BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE TABLE settings (
     key TEXT PRIMARY KEY,

@@ -2,24 +2,67 @@
 
 Rule: same name (ignoring accents, case, word order and small typos) with the
 same or a close birth date (within 31 days, or day and month swapped), or the
-same mobile phone. The candidates come from indexed columns (birth date,
-phone), so the check stays fast however large the registry grows.
+same mobile phone.
+
+Which persons are compared (blocking). Everyone born in the 63-day window is
+thousands of people at city scale (a child's window is the most crowded) and
+grows with the registry, so the check reads a small key table instead,
+``name_keys`` (migration 0011): one row per pair of distinct words of a
+person's folded name, with her birth date. The new person's pairs are looked
+up in her window and on her swapped date; a pair of name words born within a
+month of each other is rare (a median of a few persons for a child at city
+scale, where a single common word has hundreds), and the look-ups are index
+seeks whose cost does not depend on the registry's size. A misspelt word is
+caught through the other words: each word of the new name is also replaced,
+one at a time, by the known words within one edit of it
+(``search.near_terms``: a symmetric-deletion index, no scan), so a pair with
+one exact and one misspelt word is looked up too.
+
+Pairs rather than single words with the birth month, or FTS5 trigrams: a
+single word's block is a few hundred persons in a crowded window at city scale
+and grows with it, and trigram queries read the postings of the most common
+letter triples; both are linear in the registry, pairs are not (for a given
+name distribution they grow only as fast as one pair's share, about 1/3,600
+of the window here). Pair keys cost two to six rows per person (2.8 million at
+city scale, about 100 MB) and are kept by triggers, whatever code writes.
+
+Recall kept: a registered person is compared when her name and the new one
+share two words, one of them exactly and the other exactly or within one edit
+(or, for a name of a single word, that word exactly). So every difference the
+rule accepts is found when at least one word is spelt the same: word order,
+a missing or extra word (one name inside the other), any number of misspelt
+words beside one that is right, a swapped day and month. Not found: names in
+which every word differs (two names of two words each misspelt once can still
+pass the name rule), and a one-word name against a longer one. Those need the
+pairs of all misspellings of both words, which grows with the number of
+misspellings the registry holds; the phone still catches such a person when
+she gave the same number.
+
+Bound: at most ``MAX_CANDIDATES`` persons are compared. Keys are visited
+rarest first (fewest persons in the window; exact pairs before misspelt ones
+when equal), so a common pair ("maria jose" among the children of one month)
+is the one that gets cut; each key's look-up reads at most that many rows.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 from rapidfuzz import fuzz
 from sqlite_utils import Database
 
 from caremgmt.core.text import fold
+from caremgmt.registry.keys import near_terms, pair_keys, words
 from caremgmt.registry.search import SUMMARY_COLUMNS, person_summary, search_name
 
 CLOSE_BIRTH_DAYS = 31
 NAME_SORT_THRESHOLD = 85  # token_sort_ratio: same words, small typos, any order
 NAME_SUBSET_THRESHOLD = 95  # token_set_ratio: one name contained in the other
 MAX_MATCHES = 10
+MAX_CANDIDATES = 200  # persons compared per check, at most (phone matches included)
+MIN_TYPO_WORD = 3  # shorter words must be spelt the same
+MAX_KEYS = 5_000  # look-ups per check, at most (a name of many words, each with many known misspellings)
 
 
 def _swapped(date: dt.date) -> str | None:
@@ -41,6 +84,100 @@ def names_match(a: str, b: str) -> bool:
     return _folded_match(fold(a), fold(b))
 
 
+def _probe_keys(db: Database, folded_name: str) -> tuple[list[str], list[str]]:
+    """The pair keys to look up for a new name: its own, and those with one of
+    its words replaced by a known word within one edit of it (at most MAX_KEYS)."""
+    own = sorted(set(words(folded_name)))
+    exact = pair_keys(folded_name)
+    near = near_terms(db, [w for w in own if len(w) >= MIN_TYPO_WORD])
+    misspelt: dict[str, None] = {}
+    for word in own:
+        partners = [w for w in own if w != word]
+        for other in near.get(word, ()):
+            if other == word:
+                continue
+            if not partners:  # a name of one word
+                misspelt[other] = None
+            for partner in partners:
+                if partner == other:
+                    misspelt[other] = None
+                else:
+                    misspelt[f"{other} {partner}" if other < partner else f"{partner} {other}"] = None
+    for key in exact:
+        misspelt.pop(key, None)
+    return sorted(exact), list(misspelt)[:MAX_KEYS]
+
+
+_CANDIDATE = "SELECT id, birth_date, search_name, phone FROM persons"
+
+
+def candidates(
+    db: Database,
+    first_names: str,
+    last_names: str,
+    birth_date: str,
+    phone: str | None = None,
+    exclude_ids: tuple[int, ...] = (),
+) -> list[tuple]:
+    """The persons the check compares, (id, birth_date, search_name, phone):
+    the first MAX_MATCHES with the phone (the only ones a phone alone can put
+    in the answer), then those found by name keys, rarest key first;
+    MAX_CANDIDATES in all."""
+    born = dt.date.fromisoformat(birth_date)
+    window = dt.timedelta(days=CLOSE_BIRTH_DAYS)
+    chosen = set(exclude_ids)
+    rows = []
+    if phone:
+        with_phone = db.execute(
+            f"{_CANDIDATE} WHERE phone = ? ORDER BY id LIMIT ?", [phone, MAX_MATCHES + len(chosen)]
+        ).fetchall()
+        rows = [row for row in with_phone if row[0] not in chosen][:MAX_MATCHES]
+        chosen.update(row[0] for row in rows)
+    budget = MAX_CANDIDATES - len(rows)
+    exact, misspelt = _probe_keys(db, search_name(first_names, last_names))
+    dates = {"low": (born - window).isoformat(), "high": (born + window).isoformat(), "cap": MAX_CANDIDATES}
+    # Born in the window, or on the swapped date when that is another day outside it.
+    born_in = ["birth_date BETWEEN :low AND :high"]
+    swapped = _swapped(born)
+    if swapped and not dates["low"] <= swapped <= dates["high"]:
+        born_in.append("birth_date = :swapped")
+        dates["swapped"] = swapped
+    # The name's own keys: per key, at most MAX_CANDIDATES persons, so a common
+    # pair costs no more than a rare one.
+    own = " UNION ALL ".join(f"SELECT person_id FROM name_keys WHERE name_key = q.value AND {b}" for b in born_in)
+    found = db.execute(
+        f"SELECT q.value, (SELECT json_group_array(person_id) FROM ({own} LIMIT :cap)) FROM json_each(:keys) q",
+        {**dates, "keys": json.dumps(exact)},
+    ).fetchall()
+    blocks = [(0, key, json.loads(ids)) for key, ids in found]
+    # Misspelt keys: hundreds when the registry holds many misspellings of the
+    # name's words, almost all empty; one join, a few rows each, 4 x the cap in all.
+    misspelt_sql = " UNION ALL ".join(
+        f"SELECT k.name_key, k.person_id FROM json_each(:keys) q JOIN name_keys k ON k.name_key = q.value AND k.{b}"
+        for b in born_in
+    )
+    by_key: dict[str, list[int]] = {}
+    for key, person_id in db.execute(f"{misspelt_sql} LIMIT 4 * :cap", {**dates, "keys": json.dumps(misspelt)}):
+        by_key.setdefault(key, []).append(person_id)
+    blocks += [(1, key, ids) for key, ids in by_key.items()]
+    # Those filed under most of the keys first (the same person written another
+    # way shares several pairs, a namesake one or two), then the exact ones,
+    # then those of the rarest key.
+    shared: dict[int, list[int]] = {}
+    for typos, _key, ids in blocks:
+        for person_id in ids:
+            hits = shared.setdefault(person_id, [0, 0, len(ids)])
+            hits[typos] += 1
+            hits[2] = min(hits[2], len(ids))
+    ranked = sorted(shared, key=lambda i: (-shared[i][0] - shared[i][1], -shared[i][0], shared[i][2], i))
+    wanted = [person_id for person_id in ranked if person_id not in chosen][:budget]
+    if wanted:
+        rows += db.execute(
+            f"{_CANDIDATE} WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(wanted)]
+        ).fetchall()
+    return rows
+
+
 _DETAILS = ", ".join(SUMMARY_COLUMNS)
 
 
@@ -54,24 +191,14 @@ def probable_duplicates(
 ) -> list[dict]:
     """Existing persons that may be this one, each with the reasons it matched.
 
-    The comparison reads only the index on (birth date, folded name, phone);
-    details are fetched for the few that match."""
+    The comparison reads only the candidates' folded name, birth date and
+    phone (see ``candidates``); details are fetched for the few that match."""
     born = dt.date.fromisoformat(birth_date)
-    window = dt.timedelta(days=CLOSE_BIRTH_DAYS)
     swapped = _swapped(born)
     name = search_name(first_names, last_names)
-    candidates = db.execute(
-        "SELECT id, birth_date, search_name, phone FROM persons WHERE birth_date BETWEEN ? AND ? OR birth_date = ?",
-        [(born - window).isoformat(), (born + window).isoformat(), swapped],
-    ).fetchall()
-    if phone:
-        candidates += db.execute(
-            "SELECT id, birth_date, search_name, phone FROM persons WHERE phone = ?", [phone]
-        ).fetchall()
     reasons_by_id: dict[int, list[str]] = {}
-    for person_id, other_birth, other_name, other_phone in candidates:
-        if person_id in exclude_ids or person_id in reasons_by_id:
-            continue
+    compared = candidates(db, first_names, last_names, birth_date, phone, exclude_ids)
+    for person_id, other_birth, other_name, other_phone in compared:
         reasons = []
         if _folded_match(name, other_name):
             if other_birth == birth_date:

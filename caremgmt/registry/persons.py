@@ -20,7 +20,7 @@ from caremgmt.core.i18n import Message
 from caremgmt.core.text import full_name_sql
 from caremgmt.registry import search, vocab
 from caremgmt.registry.duplicates import probable_duplicates
-from caremgmt.registry.search import SUMMARY_COLUMNS, index_terms, person_summary
+from caremgmt.registry.search import SUMMARY_COLUMNS, person_summary
 from caremgmt.registry.validation import validate_cared_person, validate_caregiver, validate_dependent
 
 LINK_FIELDS = ("relationship", "care_need")
@@ -105,7 +105,6 @@ def _insert_person(db: Database, actor: User, data: dict, *, is_caregiver: bool)
             if existing:
                 raise DuplicateDocument(existing) from None
         raise
-    index_terms(db, search_name)
     audit.record(db, actor, "create", "person", person_id, person_id=person_id, new=data)
     return person_id
 
@@ -355,7 +354,6 @@ def update_person(db: Database, actor: User, person_id: int, data: dict, today: 
             raise DuplicateDocument(existing)
         if "first_names" in new or "last_names" in new:
             new["search_name"] = search.search_name(clean["first_names"], clean["last_names"])
-            index_terms(db, new["search_name"])
         db["persons"].update(person_id, {**new, "updated_at": clock.now_iso()})
         new.pop("search_name", None)
         audit.record(db, actor, "update", "person", person_id, person_id=person_id, old=old, new=new)

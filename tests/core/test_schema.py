@@ -166,7 +166,13 @@ def test_migrations_keep_their_set_and_names_and_run_in_file_order():
     assert migrations.name == "caremgmt"
     assert tuple(names[:6]) == APPLIED_BEFORE_ONE_FILE_EACH
     assert names == [p.stem for p in migration_files()] == sorted(names)
-    assert names[6:] == ["0007_named_constraints", "0008_value_lists", "0009_login_sessions"]
+    assert names[6:] == [
+        "0007_named_constraints",
+        "0008_value_lists",
+        "0009_login_sessions",
+        "0010_facts_star_schema",
+        "0011_duplicate_keys",
+    ]
 
 
 def test_a_folder_with_two_migrations_of_one_number_is_refused(tmp_path):

@@ -21,6 +21,7 @@
 -- registrations_by_day counts persons by Bogotá registration day (UTC-5, no
 -- DST: caremgmt.core.clock), home block and locality, kept by triggers in the
 -- writer's transaction, so every registration figure is one small grouped query.
+-- A stamp that is not a date is kept as it is (it sorts after every day, as before).
 --
 -- data_version counts the commits that can change a figure: the impact cache
 -- is keyed on it, not on a clock.
@@ -136,21 +137,21 @@ CREATE TABLE registrations_by_day (
     PRIMARY KEY (day, home_block, locality_code)
 ) WITHOUT ROWID;
 INSERT INTO registrations_by_day (day, home_block, locality_code, persons)
-SELECT date(created_at, '-5 hours'), coalesce(home_block, ''), coalesce(locality_code, 0), count(*) FROM persons GROUP BY 1, 2, 3;
+SELECT coalesce(date(created_at, '-5 hours'), created_at), coalesce(home_block, ''), coalesce(locality_code, 0), count(*) FROM persons GROUP BY 1, 2, 3;
 CREATE TRIGGER persons_registrations_insert AFTER INSERT ON persons BEGIN
     INSERT INTO registrations_by_day (day, home_block, locality_code, persons)
-    VALUES (date(new.created_at, '-5 hours'), coalesce(new.home_block, ''), coalesce(new.locality_code, 0), 1)
+    VALUES (coalesce(date(new.created_at, '-5 hours'), new.created_at), coalesce(new.home_block, ''), coalesce(new.locality_code, 0), 1)
     ON CONFLICT DO UPDATE SET persons = persons + 1;
 END;
 CREATE TRIGGER persons_registrations_delete AFTER DELETE ON persons BEGIN
     UPDATE registrations_by_day SET persons = persons - 1
-    WHERE day = date(old.created_at, '-5 hours') AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
+    WHERE day = coalesce(date(old.created_at, '-5 hours'), old.created_at) AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
 END;
 CREATE TRIGGER persons_registrations_update AFTER UPDATE ON persons
 WHEN old.created_at IS NOT new.created_at OR old.home_block IS NOT new.home_block OR old.locality_code IS NOT new.locality_code BEGIN
     UPDATE registrations_by_day SET persons = persons - 1
-    WHERE day = date(old.created_at, '-5 hours') AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
+    WHERE day = coalesce(date(old.created_at, '-5 hours'), old.created_at) AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
     INSERT INTO registrations_by_day (day, home_block, locality_code, persons)
-    VALUES (date(new.created_at, '-5 hours'), coalesce(new.home_block, ''), coalesce(new.locality_code, 0), 1)
+    VALUES (coalesce(date(new.created_at, '-5 hours'), new.created_at), coalesce(new.home_block, ''), coalesce(new.locality_code, 0), 1)
     ON CONFLICT DO UPDATE SET persons = persons + 1;
 END;
