@@ -95,11 +95,11 @@ def registered_between(f: Filters, alias: str = "p") -> tuple[str, dict]:
     )
 
 
-def _person_where(f: Filters, alias: str = "p", block: str = "home_block") -> tuple[str, dict]:
+def _person_where(f: Filters, alias: str = "p") -> tuple[str, dict]:
     """Person-level metrics follow the person's home block and locality (not the category)."""
     where, params = [], {}
     if f.block_code is not None:
-        where.append(f"{alias}.{block} = :block")
+        where.append(f"{alias}.home_block = :block")
         params["block"] = f.block_code
     if f.locality_code is not None:
         where.append(f"{alias}.locality_code = :locality")
