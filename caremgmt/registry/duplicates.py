@@ -4,44 +4,44 @@ Rule: same name (ignoring accents, case, word order and small typos) with the
 same or a close birth date (within 31 days, or day and month swapped), or the
 same mobile phone.
 
-Which persons are compared (blocking). Everyone born in the 63-day window is
-thousands of people at city scale (a child's window is the most crowded) and
-grows with the registry, so the check reads a small key table instead,
-``name_keys`` (migration 0011): one row per pair of distinct words of a
-person's folded name, with her birth date. The new person's pairs are looked
-up in her window and on her swapped date; a pair of name words born within a
-month of each other is rare (a median of a few persons for a child at city
-scale, where a single common word has hundreds), and the look-ups are index
-seeks whose cost does not depend on the registry's size. A misspelt word is
-caught through the other words: each word of the new name is also replaced,
-one at a time, by the known words within one edit of it
-(``search.near_terms``: a symmetric-deletion index, no scan), so a pair with
-one exact and one misspelt word is looked up too.
+Which persons are compared (blocking). Comparing everyone born in the 63-day
+window meant 6,800 persons for a child at city scale (27,000 at four times),
+so the check reads ``name_keys`` instead (migration 0011, see
+caremgmt.registry.keys): one row per pair of distinct words of a person's
+folded name, with her birth date. The new name's pairs are looked up in her
+window and on her swapped date; a pair of words born within a month of each
+other is rare (a child's pairs hold 43 persons in all at city scale, a
+caregiver's 8: medians). A misspelt word is caught through the other words:
+each word of the new name is also replaced, one at a time, by the known words
+within one edit of it (``keys.near_terms``: a symmetric-deletion index, no
+scan), and those pairs are looked up too, in one join. Their number depends on
+how many misspellings of the name's words the registry holds, not on how many
+persons it has (about 1,000 look-ups at four times the city with a quarter of
+the added names misspelt).
 
-Pairs rather than single words with the birth month, or FTS5 trigrams: a
-single word's block is a few hundred persons in a crowded window at city scale
-and grows with it, and trigram queries read the postings of the most common
-letter triples; both are linear in the registry, pairs are not (for a given
-name distribution they grow only as fast as one pair's share, about 1/3,600
-of the window here). Pair keys cost two to six rows per person (2.8 million at
-city scale, about 100 MB) and are kept by triggers, whatever code writes.
+Why pairs: a single word (with the birth month) is hundreds of persons in a
+crowded window at city scale, an FTS5 trigram query reads the postings of the
+commonest letter triples, and a phonetic code fails on the typos that change
+a sound; all three grow with the registry from a high base. A pair grows too,
+but from a few persons, and the bound below caps what is compared. The keys
+cost two to six rows per person, kept by triggers whatever code writes.
 
 Recall kept: a registered person is compared when her name and the new one
 share two words, one of them exactly and the other exactly or within one edit
-(or, for a name of a single word, that word exactly). So every difference the
-rule accepts is found when at least one word is spelt the same: word order,
-a missing or extra word (one name inside the other), any number of misspelt
-words beside one that is right, a swapped day and month. Not found: names in
-which every word differs (two names of two words each misspelt once can still
-pass the name rule), and a one-word name against a longer one. Those need the
-pairs of all misspellings of both words, which grows with the number of
-misspellings the registry holds; the phone still catches such a person when
-she gave the same number.
+(or, for a name of a single distinct word, that word exactly). So every
+difference the rule accepts is found when at least one word is spelt the
+same: word order, a missing or extra word (one name inside the other), any
+number of misspelt words beside one that is right, a swapped day and month.
+Not found: names in which every word differs (two names of two words, each
+misspelt once, can still pass the name rule), and a one-word name against a
+longer one. Those would need the pairs of every misspelling of both words;
+the phone still catches such a person when she gave the same number.
 
-Bound: at most ``MAX_CANDIDATES`` persons are compared. Keys are visited
-rarest first (fewest persons in the window; exact pairs before misspelt ones
-when equal), so a common pair ("maria jose" among the children of one month)
-is the one that gets cut; each key's look-up reads at most that many rows.
+Bound: at most ``MAX_CANDIDATES`` persons are compared, each key's look-up
+reads at most that many rows and at most ``MAX_KEYS`` keys are looked up.
+Persons filed under the most keys come first (the same person written
+another way shares several pairs, a namesake one or two), then those under
+exact keys, then those of the rarest key.
 """
 
 from __future__ import annotations

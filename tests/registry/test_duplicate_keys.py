@@ -237,7 +237,7 @@ def test_the_check_answers_what_comparing_everyone_answers(crowded):
             assert keyed == full_scan(db, first, last, born)
 
 
-def test_a_crowded_key_is_cut_at_the_cap_and_rarer_keys_come_first(db):
+def test_a_crowded_key_is_cut_at_the_cap_and_the_person_sharing_most_pairs_is_kept(db):
     # 400 namesakes born on one day, and the one person who is really the same.
     add_persons(db, [(i, "Valentina", "Rodríguez", "2023-05-05", None) for i in range(1, 401)])
     add_persons(db, [(900, "Valentina Isabel", "Rodrigues Peña", "2023-05-20", None)])
