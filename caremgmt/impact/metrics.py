@@ -248,6 +248,10 @@ class _Period:
     def hours(self) -> np.ndarray:
         return self.facts.column(self.contacts, "hours")
 
+    @property
+    def hours_freed(self) -> float:
+        return round(float(self.hours.sum()), 1)
+
 
 def people_served(db: Database, f: Filters) -> int:
     """Distinct persons with at least one attended (present) contact in the period."""
@@ -266,7 +270,7 @@ def active_caregivers(db: Database, f: Filters) -> int:
 
 def care_hours_freed(db: Database, f: Filters) -> float:
     """Hours freed under the care-hours rule (caremgmt.scheduling.carehours) in the period."""
-    return headlines(db, f)["care_hours_freed"]
+    return _Period(facts_for(db, f), f).hours_freed
 
 
 def _laundry(facts: Facts, f: Filters) -> dict:
@@ -353,7 +357,7 @@ def headlines(
     kinds = outcomes_by_kind(db, f)
     wash = _laundry(facts, f)
     places = _occupancy(facts, f)
-    hours = round(float(period.hours.sum()), 1)
+    hours = period.hours_freed
     return {
         "people_registered": counted.between(f.start, f.end),
         "people_registered_cumulative": counted.by_end(f.end),
