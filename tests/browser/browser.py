@@ -3,6 +3,7 @@ Debian's headless Chromium. In CI (CI set) a missing browser fails the run."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -13,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,6 +106,16 @@ def settle(page) -> None:
     """Wait until the app has no script run going on or asked for (Streamlit marks
     its root with the script's state as soon as a click asks for a run)."""
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+
+
+def leave_field(page) -> None:
+    """Tab out of a text field and wait for the run its new value asks for. The
+    value reaches the server only with that run, which may start a moment after
+    the Tab: settle() alone could look before it and see nothing running."""
+    page.keyboard.press("Tab")
+    with contextlib.suppress(PlaywrightTimeoutError):  # it came and went before we looked
+        page.locator("[data-testid='stApp']:not([data-test-script-state='notRunning'])").wait_for(timeout=3000)
+    settle(page)
 
 
 def type_date(page, label: str, digits: str, nth: int = 0) -> None:

@@ -6,7 +6,16 @@ import os
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.browser import CHROMIUM_FLAGS, chromium_path, log_in, nav, settle, start_streamlit, type_date
+from tests.browser.browser import (
+    CHROMIUM_FLAGS,
+    chromium_path,
+    leave_field,
+    log_in,
+    nav,
+    settle,
+    start_streamlit,
+    type_date,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -82,8 +91,7 @@ def test_a_reload_in_the_middle_of_a_registration_keeps_login_and_form(app_db, a
     page.get_by_label("Apellidos *").first.fill("Sarmiento Gil")
     type_date(page, "Fecha de nacimiento *", "09041979")
     page.get_by_label("Nombres *").nth(1).fill("Mateo")
-    page.keyboard.press("Tab")  # a text field reaches the server when she leaves it
-    settle(page)
+    leave_field(page)  # a text field reaches the server when she leaves it
     page.reload()
     expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
     expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
