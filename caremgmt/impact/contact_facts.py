@@ -217,7 +217,11 @@ def _claim(db: Database, where: str, params: list) -> int:
 
 
 def _store(db: Database, token: int, computed: dict[str, tuple[bytes, bytes]]) -> int:
-    """Store computed days still holding ``token``, a month of days per transaction."""
+    """Store computed days still holding ``token``, a week of days per transaction.
+    After each, this connection copies the log back into the database itself
+    (a passive checkpoint takes no lock a writer needs): left to SQLite, the
+    checkpoint falls to whichever commit crosses the log's size limit, and
+    that may be a front desk's registration paying for the rebuild's blobs."""
     days = sorted(computed)
     stored = 0
     for i in range(0, len(days), REFRESH_DAYS):
@@ -228,6 +232,7 @@ def _store(db: Database, token: int, computed: dict[str, tuple[bytes, bytes]]) -
                     "UPDATE contact_days SET facts = ?, sessions = ?, stale = 0 WHERE day = ? AND stale = ?",
                     [facts, sessions, day, token],
                 ).rowcount
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
     return stored
 
 
