@@ -12,6 +12,7 @@ from caremgmt.core.clock import to_local, today
 from caremgmt.core.i18n import format_date, vega_locale, vega_time_format
 from caremgmt.registry import persons
 from caremgmt.scheduling import catalogue, timetable
+from pages.ui import charts
 from pages.ui.actions import Form, page_header, read_or_stop, write
 from pages.ui.formatting import person_line, service_label, session_line
 from pages.ui.session import db, tr, user
@@ -145,7 +146,7 @@ with assessment_tab:
             )
             .configure(locale=vega_locale(current.language))
         )
-        st.altair_chart(chart, width="stretch")
+        charts.show(chart)
     st.caption(tr("case.scale"))
     assessing = Form(f"assessment_{case_id}")
     with st.form(assessing.id):

@@ -15,6 +15,7 @@ from caremgmt.core.db import connect, db_path
 from caremgmt.core.i18n import format_number, format_percent, vega_locale, vega_time_format
 from caremgmt.impact import metrics, tables
 from caremgmt.scheduling.catalogue import CATEGORIES
+from pages.ui import charts
 from pages.ui.actions import read_or_stop
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import labeller, period_and_block
@@ -65,7 +66,7 @@ def downloads(chart: alt.TopLevelMixin, table: tables.Table, name: str) -> None:
     def picture(kind: str):
         def render() -> bytes:
             buffer = io.StringIO() if kind == "svg" else io.BytesIO()
-            chart.save(buffer, format=kind)
+            charts.picture(chart).save(buffer, format=kind)
             value = buffer.getvalue()
             return value.encode("utf-8") if isinstance(value, str) else value
 
@@ -181,7 +182,7 @@ hours_chart = (
     .properties(height=180)
 )
 trend = alt.vconcat(count_chart, hours_chart).resolve_scale(y="independent").configure(locale=LOCALE)
-st.altair_chart(trend, width="stretch")
+charts.show(trend)
 downloads(trend, tables.trend(data["monthly"], current.language), "tendencia_mensual")
 
 # --- breakdowns ----------------------------------------------------------------
@@ -227,7 +228,7 @@ breakdown = (
     .resolve_scale(x="independent")
     .configure(locale=LOCALE)
 )
-st.altair_chart(breakdown, width="stretch")
+charts.show(breakdown)
 downloads(breakdown, breakdown_table, f"desglose_{dimension}")
 
 # --- retention -------------------------------------------------------------------
@@ -249,6 +250,6 @@ retention = (
     .properties(height=40 * len(steps))
     .configure(locale=LOCALE)
 )
-st.altair_chart(retention, width="stretch")
+charts.show(retention)
 downloads(retention, retention_table, "retencion")
 st.page_link("pages/impact/dictionary.py", label=tr("nav.dictionary"), icon=":material/menu_book:")

@@ -13,6 +13,8 @@ import re
 import pyarrow as pa
 import pytest
 import vl_convert
+from altair.utils.schemapi import validate_jsonschema
+from altair.vegalite.v6.schema.core import load_schema as vega_lite_schema
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from caremgmt.casework import cases
@@ -82,7 +84,9 @@ def table(made) -> list[list[str]]:
 
 
 def charts(at) -> list[dict]:
-    """Each chart as the browser gets it: its Vega-Lite spec, its data inlined."""
+    """Each chart as the browser gets it: its Vega-Lite spec, its data inlined.
+    The pages skip Altair's validation for speed (pages/ui/charts.py), so every
+    spec is validated here against the Vega-Lite schema."""
     specs = []
     for element in at.get("vega_lite_chart"):
         spec = json.loads(element.proto.spec)
@@ -90,6 +94,7 @@ def charts(at) -> list[dict]:
             d.name: pa.ipc.open_stream(d.data.data).read_all().to_pylist() for d in element.proto.datasets
         }
         assert spec["datasets"], "the chart's data is not where the test looks"
+        validate_jsonschema(spec, vega_lite_schema())
         specs.append(spec)
     return specs
 
