@@ -2,9 +2,12 @@
 goals, dated notes (some confidential, never edited), follow-up tasks and the
 caseload views.
 
-Confidentiality: a confidential note is visible to its author, the case's
-assigned worker, coordinators and admins, and to no one else, whatever page
-or function asks. Every opening of a case's notes is audited.
+Scope: a case belongs to a block (the person's home block when it opened);
+only that block's staff, its coordinators and city-wide users act on it or read
+it (caremgmt.core.policy). Confidentiality: a confidential note is visible to its
+author, the case's assigned worker, the block's coordinators and admins, and to
+no one else, whatever page or function asks. Every opening of a case's notes is
+audited, and so is every view of a caseload.
 """
 
 from __future__ import annotations
@@ -13,9 +16,8 @@ import datetime as dt
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import allowed, require, roles_with
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import CareError, NotFound, PermissionDenied, ValidationError
 from caremgmt.core.i18n import Message
@@ -60,24 +62,36 @@ def require_open_case(db: Database, case_id: int) -> dict:
     return case
 
 
-# Who can work a case (be its worker, own its tasks): active users whose role may write cases.
-WORKER_ROLES = roles_with("case.write")
+# Who can work a case (be its worker, own its tasks): active users who may write
+# the case's block's cases (a worker reads its confidential notes).
+WORKER_ROLES = policy.roles_with("case.write")
 _IS_WORKER = f"active = 1 AND role IN ({', '.join('?' * len(WORKER_ROLES))})"
 
 
-def _worker_ok(db: Database, user_id: int | None) -> bool:
-    return user_id is None or bool(db["users"].count_where(f"id = ? AND {_IS_WORKER}", [user_id, *WORKER_ROLES]))
+def _workers(db: Database, block_code: str | None) -> list[dict]:
+    rows = db.query(
+        f"SELECT id, username, role, block_code FROM users WHERE {_IS_WORKER} ORDER BY username", WORKER_ROLES
+    )
+    return [
+        r
+        for r in rows
+        if policy.permits(User(r["id"], r["username"], r["role"], r["block_code"]), "case.write", block_code)
+    ]
+
+
+def _worker_ok(db: Database, user_id: int | None, block_code: str | None) -> bool:
+    return user_id is None or any(w["id"] == user_id for w in _workers(db, block_code))
 
 
 def open_case(
     db: Database, actor: User, person_id: int, *, priority: str = "medium", case_worker_id: int | None = None
 ) -> int:
-    """Open a case; refused if the person already has an open one."""
-    require(actor, "case.write")
+    """Open a case at the person's home block; refused if she already has an open one."""
+    block_code = policy.check_record(db, actor, "case.write", "person", person_id)
     errors = {}
     if priority not in PRIORITIES:
         errors["priority"] = Message("error.invalid_choice")
-    if not _worker_ok(db, case_worker_id):
+    if not _worker_ok(db, case_worker_id, block_code):
         errors["case_worker_id"] = Message("error.invalid_choice")
     if errors:
         raise ValidationError(errors)
@@ -101,8 +115,8 @@ def open_case(
 
 
 def update_case(db: Database, actor: User, case_id: int, *, priority: str, case_worker_id: int) -> None:
-    require(actor, "case.write")
-    if priority not in PRIORITIES or not _worker_ok(db, case_worker_id):
+    block_code = policy.check_record(db, actor, "case.write", "case", case_id)
+    if priority not in PRIORITIES or not _worker_ok(db, case_worker_id, block_code):
         raise ValidationError(
             {"priority" if priority not in PRIORITIES else "case_worker_id": Message("error.invalid_choice")}
         )
@@ -111,7 +125,7 @@ def update_case(db: Database, actor: User, case_id: int, *, priority: str, case_
         # The worker sees confidential notes: only coordinators, admins or the
         # current worker may hand the case to someone else.
         if case_worker_id != case["case_worker_id"] and not (
-            allowed(actor, "case.confidential") or actor.id == case["case_worker_id"]
+            policy.permits(actor, "case.confidential", block_code) or actor.id == case["case_worker_id"]
         ):
             raise PermissionDenied("case.reassign")
         old, new = audit.changed(case, {"priority": priority, "case_worker_id": case_worker_id})
@@ -121,7 +135,7 @@ def update_case(db: Database, actor: User, case_id: int, *, priority: str, case_
 
 
 def close_case(db: Database, actor: User, case_id: int, reason: str) -> None:
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "case", case_id)
     if not (reason or "").strip():
         raise ValidationError({"close_reason": Message("error.required")})
     with write_transaction(db):
@@ -132,16 +146,18 @@ def close_case(db: Database, actor: User, case_id: int, reason: str) -> None:
 
 
 def current_case(db: Database, actor: User, person_id: int) -> dict | None:
-    """The person's open case (or her latest closed one), with worker name."""
-    require(actor, "case.read")
-    rows = list(
-        db.query(
-            "SELECT c.*, u.username AS case_worker FROM cases c LEFT JOIN users u ON u.id = c.case_worker_id"
-            " WHERE c.person_id = ? ORDER BY c.status = 'open' DESC, c.id DESC LIMIT 1",
-            [person_id],
-        )
-    )
-    return rows[0] if rows else None
+    """The person's open case (or her latest closed one this user may read), with
+    worker name. An open case of a block the user does not serve is refused."""
+    for case in db.query(
+        "SELECT c.*, u.username AS case_worker FROM cases c LEFT JOIN users u ON u.id = c.case_worker_id"
+        " WHERE c.person_id = ? ORDER BY c.status = 'open' DESC, c.id DESC",
+        [person_id],
+    ):
+        if case["status"] == "open" or policy.permits(actor, "case.read", case["block_code"]):
+            policy.check(db, actor, "case.read", case["block_code"])
+            return case
+    policy.check(db, actor, "case.read", actor.block_code)  # none to show: her role and account still count
+    return None
 
 
 # --- assessments and goals ----------------------------------------------------
@@ -151,7 +167,7 @@ def record_assessment(
     db: Database, actor: User, case_id: int, scores: dict[str, int], on: dt.date | None = None
 ) -> int:
     """Scores 1 (severe need) to 5 (no need) for each domain; repeatable over time."""
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "case", case_id)
     on = on or clock.today()
     errors = {}
     for domain in DOMAINS:
@@ -188,7 +204,7 @@ def record_assessment(
 
 def assessments(db: Database, actor: User, case_id: int) -> list[dict]:
     """Oldest first, one dict per assessment with a score per domain, so change shows."""
-    require(actor, "case.read")
+    policy.check_record(db, actor, "case.read", "case", case_id)
     out: dict[int, dict] = {}
     for row in db.query(
         "SELECT a.id, a.assessed_on, s.domain, s.score"
@@ -201,7 +217,7 @@ def assessments(db: Database, actor: User, case_id: int) -> list[dict]:
 
 
 def add_goal(db: Database, actor: User, case_id: int, domain: str, description: str, target: dt.date) -> int:
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "case", case_id)
     errors = {}
     if domain not in DOMAINS:
         errors["domain"] = Message("error.invalid_choice")
@@ -229,7 +245,7 @@ def add_goal(db: Database, actor: User, case_id: int, domain: str, description: 
 
 
 def set_goal_status(db: Database, actor: User, goal_id: int, status: str) -> None:
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "goal", goal_id)
     if status not in ("achieved", "dropped", "open"):
         raise ValidationError({"status": Message("error.invalid_choice")})
     with write_transaction(db):
@@ -251,7 +267,7 @@ def set_goal_status(db: Database, actor: User, goal_id: int, status: str) -> Non
 
 
 def goals(db: Database, actor: User, case_id: int) -> list[dict]:
-    require(actor, "case.read")
+    policy.check_record(db, actor, "case.read", "case", case_id)
     return list(
         db.query("SELECT * FROM case_goals WHERE case_id = ? ORDER BY status = 'open' DESC, target_date", [case_id])
     )
@@ -261,7 +277,10 @@ def goals(db: Database, actor: User, case_id: int) -> list[dict]:
 
 
 def may_see_confidential(actor: User, case: dict, author_id: int | None) -> bool:
-    return allowed(actor, "case.confidential") or actor.id in (author_id, case["case_worker_id"])
+    """Whether ``actor`` may read a confidential note of ``case`` (the rule: caremgmt.core.policy)."""
+    return policy.may_read_note(
+        actor, block_code=case["block_code"], author_id=author_id, case_worker_id=case["case_worker_id"]
+    )
 
 
 def add_note(
@@ -269,7 +288,7 @@ def add_note(
 ) -> int:
     """A dated note. Notes are never edited: a correction is a new note that
     references the one it corrects (and is at least as confidential)."""
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "case", case_id)
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": Message("error.required")})
@@ -311,7 +330,7 @@ def add_note(
 def notes(db: Database, actor: User, case_id: int) -> list[dict]:
     """The notes this user may read, newest first, each with what corrects it.
     The opening is audited."""
-    require(actor, "case.read")
+    policy.check_record(db, actor, "case.read", "case", case_id)
     case = _case(db, case_id)
     rows = list(
         db.query(
@@ -332,13 +351,13 @@ def notes(db: Database, actor: User, case_id: int) -> list[dict]:
 
 
 def add_task(db: Database, actor: User, case_id: int, description: str, due: dt.date, owner_id: int) -> int:
-    require(actor, "case.write")
+    block_code = policy.check_record(db, actor, "case.write", "case", case_id)
     errors = {}
     if not (description or "").strip():
         errors["description"] = Message("error.required")
     if not isinstance(due, dt.date) or due < clock.today():
         errors["due_on"] = Message("error.target_in_past")
-    if not owner_id or not _worker_ok(db, owner_id):
+    if not owner_id or not _worker_ok(db, owner_id, block_code):
         errors["owner_id"] = Message("error.invalid_choice")
     if errors:
         raise ValidationError(errors)
@@ -358,7 +377,7 @@ def add_task(db: Database, actor: User, case_id: int, description: str, due: dt.
 
 
 def complete_task(db: Database, actor: User, task_id: int) -> None:
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "task", task_id)
     with write_transaction(db):
         task = db.execute("SELECT case_id, status FROM tasks WHERE id = ?", [task_id]).fetchone()
         if not task:
@@ -380,7 +399,7 @@ def complete_task(db: Database, actor: User, task_id: int) -> None:
 
 
 def tasks(db: Database, actor: User, case_id: int) -> list[dict]:
-    require(actor, "case.read")
+    policy.check_record(db, actor, "case.read", "case", case_id)
     return list(
         db.query(
             "SELECT t.*, u.username AS owner FROM tasks t JOIN users u ON u.id = t.owner_id WHERE t.case_id = ?"
@@ -394,16 +413,21 @@ def tasks(db: Database, actor: User, case_id: int) -> list[dict]:
 
 
 def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dict:
-    """A worker's own caseload, or (coordinators and admins, ``block_code``)
-    the whole block's: open cases, open tasks (due and overdue), referrals waiting."""
-    require(actor, "case.read")
+    """A worker's own caseload (at the blocks she serves), or (coordinators of the
+    block and admins, ``block_code``) the whole block's: open cases, open tasks
+    (due and overdue), referrals waiting. Each view is audited."""
     if block_code is not None:
-        require(actor, "case.confidential")  # coordinators and admins oversee a block
+        policy.check(db, actor, "case.confidential", block_code)  # those who oversee the block
         scope, params = "c.block_code = :scope", {"scope": block_code}
         task_scope = "c.block_code = :scope"
     else:
+        policy.check(db, actor, "case.read", actor.block_code)
         scope, params = "c.case_worker_id = :scope", {"scope": actor.id}
         task_scope = "t.owner_id = :scope"
+        if not policy.city_wide(actor):  # a worker moved to another block leaves her old cases there
+            scope += " AND c.block_code = :block"
+            task_scope += " AND c.block_code = :block"
+            params["block"] = actor.block_code
     params["today"] = clock.today().isoformat()
     open_cases = list(
         db.query(
@@ -437,11 +461,13 @@ def caseload(db: Database, actor: User, *, block_code: str | None = None) -> dic
             params,
         )
     )
+    shown = [r["person_id"] for part in (open_cases, open_tasks, waiting) for r in part]
+    audit.record_read(db, actor, "caseload", shown, block_code or f"user:{actor.id}")
     return {"cases": open_cases, "tasks": open_tasks, "referrals": waiting}
 
 
-def case_workers(db: Database, actor: User) -> list[dict]:
-    require(actor, "case.read")
-    return list(
-        db.query(f"SELECT id, username, role, block_code FROM users WHERE {_IS_WORKER} ORDER BY username", WORKER_ROLES)
-    )
+def case_workers(db: Database, actor: User, block_code: str | None = None) -> list[dict]:
+    """Who may work a case of ``block_code`` (default: the user's own block)."""
+    block_code = block_code if block_code is not None else actor.block_code
+    policy.check(db, actor, "case.read", block_code)
+    return _workers(db, block_code)

@@ -7,9 +7,8 @@ import re
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
+from caremgmt.core import audit, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message
@@ -36,7 +35,7 @@ def list_institutions(db: Database, include_inactive: bool = False) -> list[dict
 
 
 def save_institution(db: Database, actor: User, data: dict, institution_id: int | None = None) -> int:
-    require(actor, "institution.manage")
+    policy.check(db, actor, "institution.manage")
     code = (data.get("code") or "").strip().upper()
     clean = {
         "code": code,

@@ -10,9 +10,8 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import CareError, NotFound, ValidationError
 from caremgmt.core.i18n import Message
@@ -50,8 +49,12 @@ class OutcomeRefused(CareError):
 
 
 def apply(db: Database, actor: User, person_id: int, programme: str, block_code: str | None = None) -> int:
-    """Apply to a programme; refused while another application to it is current."""
-    require(actor, "case.write")
+    """Apply to a programme at ``block_code`` (default: the person's home block);
+    refused while another application to it is current."""
+    if block_code is None:
+        policy.check_record(db, actor, "case.write", "person", person_id)
+    else:
+        policy.check(db, actor, "case.write", block_code)
     if programme not in PROGRAMMES:
         raise ValidationError({"programme": Message("error.invalid_choice")})
     with write_transaction(db):
@@ -86,7 +89,7 @@ def advance_enrolment(
     db: Database, actor: User, enrolment_id: int, status: str, outcome: dict | None = None
 ) -> int | None:
     """Move an enrolment on. ``completed`` needs ``outcome`` (recorded with it); returns its id."""
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "enrolment", enrolment_id)
     with write_transaction(db):
         row = db.execute("SELECT person_id, programme, status FROM enrolments WHERE id = ?", [enrolment_id]).fetchone()
         if not row:
@@ -114,7 +117,7 @@ def advance_enrolment(
 
 
 def enrolments(db: Database, actor: User, person_id: int) -> list[dict]:
-    require(actor, "case.read")
+    policy.check(db, actor, "person.read")  # part of her file, as in her timeline
     return list(db.query("SELECT * FROM enrolments WHERE person_id = ? ORDER BY id DESC", [person_id]))
 
 
@@ -179,12 +182,13 @@ def _record(db: Database, actor: User, person_id: int, data: dict, enrolment_id:
 
 
 def record_outcome(db: Database, actor: User, person_id: int, data: dict) -> int:
-    """Record an outcome on its own (a job found, a business started, a diploma from elsewhere)."""
-    require(actor, "case.write")
+    """Record an outcome on its own (a job found, a business started, a diploma from
+    elsewhere), at the person's home block."""
+    policy.check_record(db, actor, "case.write", "person", person_id)
     with write_transaction(db):
         return _record(db, actor, person_id, data)
 
 
 def person_outcomes(db: Database, actor: User, person_id: int) -> list[dict]:
-    require(actor, "case.read")
+    policy.check(db, actor, "person.read")  # part of her file, as in her timeline
     return list(db.query("SELECT * FROM outcomes WHERE person_id = ? ORDER BY achieved_on DESC", [person_id]))

@@ -11,9 +11,8 @@ from sqlite_utils import Database
 
 from caremgmt.casework.cases import CaseRefused, referral_overdue_sql, require_open_case
 from caremgmt.casework.outcomes import PROGRAMMES, apply_in_transaction
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
@@ -36,8 +35,11 @@ def make_referral(
     due_on: dt.date | None = None,
 ) -> int:
     """Exactly one target: ``institution_id`` (outside), ``session_id`` (a booking
-    at the block) or ``programme`` (an enrolment)."""
-    require(actor, "case.write")
+    at the block) or ``programme`` (an enrolment). A booking is also one the user
+    may make at the session's block."""
+    policy.check_record(db, actor, "case.write", "case", case_id)
+    if session_id:
+        policy.check_record(db, actor, "booking.write", "session", session_id)
     targets = [t for t in (institution_id, session_id, programme) if t]
     errors = {}
     if len(targets) != 1:
@@ -100,7 +102,7 @@ def make_referral(
 
 
 def set_status(db: Database, actor: User, referral_id: int, status: str) -> None:
-    require(actor, "case.write")
+    policy.check_record(db, actor, "case.write", "referral", referral_id)
     with write_transaction(db):
         row = db.execute("SELECT case_id, person_id, status FROM referrals WHERE id = ?", [referral_id]).fetchone()
         if not row:
@@ -121,7 +123,7 @@ def set_status(db: Database, actor: User, referral_id: int, status: str) -> None
 
 
 def case_referrals(db: Database, actor: User, case_id: int) -> list[dict]:
-    require(actor, "case.read")
+    policy.check_record(db, actor, "case.read", "case", case_id)
     return list(
         db.query(
             f"SELECT r.*, {referral_overdue_sql('r', '?')} AS overdue,"

@@ -1,6 +1,8 @@
 """A person's timeline: everything that happened with her, newest first, in
 Bogotá time (stored UTC stamps are shifted by clock.sql_local).
-Notes appear only where the reader may see them (caremgmt.casework.cases rules).
+Case notes and why a case was closed appear only to those who may read the
+case (its block's staff); a confidential note only to those who may read it
+(caremgmt.core.policy). Every view is audited.
 
 Order: newest first by when it happened. An entry known only by its day (a
 referral's latest step, an application to a programme, an outcome) counts as
@@ -14,10 +16,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from caremgmt.casework.cases import may_see_confidential
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.i18n import format_date, t
 from caremgmt.scheduling.catalogue import service_name
 
@@ -36,6 +36,7 @@ COLUMNS = (
     "author_id",  # notes: who wrote it and the case's worker, who may read it when confidential
     "case_worker_id",
     "confidential",
+    "block_code",  # cases and notes: the case's block, whose staff may read them
     "caregiver",  # registration: 1 registered as a caregiver, 0 as a person cared for
     "channel",  # registration: how she came (front desk, bus, outreach, pre-registration)
 )
@@ -145,6 +146,7 @@ _SQL = (
                 at=clock.sql_local("closed_at"),
                 kind="'case_closed'",
                 body="close_reason",
+                block_code="block_code",
             ),
             _entries(
                 "FROM case_notes n JOIN cases c ON c.id = n.case_id WHERE c.person_id = :p",
@@ -156,6 +158,7 @@ _SQL = (
                 author_id="n.author_id",
                 case_worker_id="c.case_worker_id",
                 confidential="n.confidential",
+                block_code="c.block_code",
             ),
         )
     )
@@ -166,19 +169,30 @@ _SQL = (
 
 def person_timeline(db: Database, actor: User, person_id: int) -> list[dict]:
     """Newest first (see the module docstring), one dict per entry with the COLUMNS.
-    Showing notes counts as opening them, and is audited."""
-    require(actor, "person.read")
+    Every view is audited (one entry); one that shows notes counts as opening them."""
+    policy.check(db, actor, "person.read")
     rows, shows_notes = [], False
     for row in db.query(_SQL, {"p": person_id, "limit": LIMIT}):
         if row["kind"].startswith("note"):
-            if row["confidential"] and not may_see_confidential(
-                actor, {"case_worker_id": row["case_worker_id"]}, row["author_id"]
-            ):
+            readable = policy.permits(actor, "case.read", row["block_code"]) and (
+                not row["confidential"]
+                or policy.may_read_note(
+                    actor,
+                    block_code=row["block_code"],
+                    author_id=row["author_id"],
+                    case_worker_id=row["case_worker_id"],
+                )
+            )
+            if not readable:  # not even that a note was written, or when
                 continue
             shows_notes = True
+        elif row["kind"] == "case_closed" and not policy.permits(actor, "case.read", row["block_code"]):
+            row["body"] = None  # that it closed is the person's history; why is the case's
         rows.append(row)
     if shows_notes:
         audit.record_opening(db, actor, "case_notes", "timeline", person_id)
+    else:
+        audit.record_opening(db, actor, "timeline", person_id, person_id)
     return rows
 
 

@@ -6,7 +6,6 @@ cannot be rewritten through this code or any other.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 from sqlite_utils import Database
@@ -51,25 +50,33 @@ def record(
     )
 
 
-def record_opening(
+def record_opening(db: Database, actor: User, entity: str, entity_id: object, person_id: int) -> None:
+    """Audit an opening of a person's file or notes: every page view that shows
+    them is one entry (a rerun is a view too: who saw it, and when, is the point)."""
+    with write_transaction(db):
+        record(db, actor, "read", entity, entity_id, person_id=person_id)
+
+
+# A list of people a read showed names at most this many of their ids in its entry.
+READ_IDS = 200
+
+
+def record_read(
     db: Database,
     actor: User,
     entity: str,
-    entity_id: object,
-    person_id: int,
-    window: dt.timedelta = dt.timedelta(minutes=5),
+    person_ids: list[int],
+    entity_id: object = None,
+    *,
+    detail: dict | None = None,
 ) -> None:
-    """Audit an opening of a person's file or notes. Reopening the same thing
-    within ``window`` counts as the same opening, so reruns do not flood the log."""
-    since = (dt.datetime.now(dt.UTC) - window).isoformat(timespec="seconds")
-    recent = db.execute(
-        "SELECT 1 FROM audit_log WHERE person_id = ? AND action = 'read' AND entity = ? AND entity_id IS ?"
-        " AND user_id IS ? AND at >= ? LIMIT 1",
-        [person_id, entity, None if entity_id is None else str(entity_id), actor.id, since],
-    ).fetchone()
-    if not recent:
-        with write_transaction(db):
-            record(db, actor, "read", entity, entity_id, person_id=person_id)
+    """Audit one view of a list of people (search results, a roster, a queue, a
+    caseload): who, what kind of list, how many persons and their ids; never the
+    data shown. One small insert per view."""
+    ids = list(dict.fromkeys(int(i) for i in person_ids))
+    shown = {"persons": len(ids), "ids": ids[:READ_IDS], **(detail or {})}
+    with write_transaction(db):
+        record(db, actor, "read", entity, entity_id, detail=_json(shown))
 
 
 def changed(old: dict, new: dict) -> tuple[dict, dict]:
@@ -78,18 +85,29 @@ def changed(old: dict, new: dict) -> tuple[dict, dict]:
     return {k: old.get(k) for k in keys}, {k: new[k] for k in keys}
 
 
-def person_history(db: Database, person_id: int, limit: int = 50) -> list[dict]:
-    """Newest-first audit entries about one person."""
+def person_history(db: Database, person_id: int, limit: int = 50, *, sees_note=None) -> list[dict]:
+    """Newest-first audit entries about one person. ``sees_note(note)`` (a dict
+    with block_code, author_id, case_worker_id) says whether the reader may read a
+    confidential note: the entries of one she may not (who wrote it, when, who
+    corrected it) are left out, as the note itself is."""
     rows = db.query(
-        "SELECT at, username, action, entity, entity_id, old_values, new_values, detail"
-        " FROM audit_log WHERE person_id = ? ORDER BY id DESC LIMIT ?",
+        "SELECT a.at, a.username, a.action, a.entity, a.entity_id, a.old_values, a.new_values, a.detail,"
+        " n.confidential, n.author_id, c.case_worker_id, c.block_code"
+        " FROM audit_log a LEFT JOIN case_notes n ON a.entity = 'note' AND n.id = CAST(a.entity_id AS INTEGER)"
+        " LEFT JOIN cases c ON c.id = n.case_id WHERE a.person_id = ? ORDER BY a.id DESC LIMIT ?",
         [person_id, limit],
     )
-    return [
-        {
-            **row,
-            "old_values": json.loads(row["old_values"] or "null"),
-            "new_values": json.loads(row["new_values"] or "null"),
-        }
-        for row in rows
-    ]
+    out = []
+    for row in rows:
+        confidential = row.pop("confidential")
+        note = {k: row.pop(k) for k in ("author_id", "case_worker_id", "block_code")}
+        if confidential and (sees_note is None or not sees_note(note)):
+            continue
+        out.append(
+            {
+                **row,
+                "old_values": json.loads(row["old_values"] or "null"),
+                "new_values": json.loads(row["new_values"] or "null"),
+            }
+        )
+    return out

@@ -1,60 +1,80 @@
-"""Local accounts, password hashing (scrypt), roles and permissions.
+"""Local accounts, password hashing (scrypt), login throttling, roles and permissions.
 
 Pages decide what to show from ``allowed``; every service function checks
 again with ``require``, so a hidden page is not the only guard.
+
+A login is throttled per typed account name and per client address: after a few
+failures in a row the name (or address) is locked for a minute, then twice as
+long with each further failure, up to an hour; a success clears the name's
+count, an admin can unlock it. Names that belong to nobody are counted exactly
+like real ones, so neither the answer nor its timing says whether an account
+exists.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
+from functools import cache
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, sessions
+from caremgmt.core import audit, passwords, policy, sessions
 from caremgmt.core.actor import ROLES, SYSTEM, User
-from caremgmt.core.clock import now_iso
+from caremgmt.core.clock import BOGOTA, now_iso
 from caremgmt.core.db import write_transaction
-from caremgmt.core.errors import PermissionDenied, ValidationError
+from caremgmt.core.errors import CareError, NotFound, PermissionDenied, ValidationError
 from caremgmt.core.i18n import LANGUAGES, Message
 
-# Permission -> roles holding it. Evaluators get no personal data at all.
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "person.read": frozenset({"frontdesk", "coordinator", "admin"}),
-    "person.write": frozenset({"frontdesk", "coordinator", "admin"}),
-    "block.manage": frozenset({"admin"}),
-    "service.manage": frozenset({"coordinator", "admin"}),
-    "schedule.manage": frozenset({"coordinator", "admin"}),
-    "booking.write": frozenset({"frontdesk", "coordinator", "admin"}),
-    "attendance.write": frozenset({"frontdesk", "coordinator", "admin"}),
-    "schedule.read": frozenset({"frontdesk", "coordinator", "admin"}),
-    "case.read": frozenset({"frontdesk", "coordinator", "admin"}),
-    "case.write": frozenset({"frontdesk", "coordinator", "admin"}),
-    # Confidential notes: besides these roles, only the note's author and the
-    # case's assigned worker (see caremgmt/casework/cases.py).
-    "case.confidential": frozenset({"coordinator", "admin"}),
-    "institution.manage": frozenset({"admin"}),
-    "impact.read": frozenset({"coordinator", "admin"}),
-    "export.run": frozenset({"evaluator", "coordinator", "admin"}),
-    "user.manage": frozenset({"admin"}),
-}
+# Permission -> roles holding it somewhere: a view of caremgmt.core.policy's
+# table (the one home of every rule, with each action's block scope).
+PERMISSIONS: dict[str, frozenset[str]] = {action: rule.roles for action, rule in policy.POLICY.items()}
 
-# scrypt cost: n=2**14, r=8 (~16 MiB, tens of ms), per OWASP's minimum.
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-MIN_PASSWORD_LENGTH = 10
+# scrypt at OWASP's current parameters (Password Storage Cheat Sheet): N=2**17, r=8, p=1,
+# which takes 128 MiB and about a third of a second per hash here. tests/conftest.py lowers
+# it for the test suite's many accounts. A hash names its own parameters, so one made at
+# another cost still verifies, and a login with it stores a new one at this cost.
+SCRYPT = {"n": 2**17, "r": 8, "p": 1}
+# scrypt needs 128 * r * n bytes; the rest is headroom for OpenSSL's own bookkeeping.
+_MAXMEM_HEADROOM = 32 * 1024 * 1024
+# A stored hash asking for more than this is not ours: refuse it rather than allocate.
+_MAX_N = 2**20
 _USERNAME = re.compile(r"[a-z0-9._-]{3,32}")
+
+# Throttling: the failures in a row an account name or a client address may have before it
+# is locked, the first lock (doubling with each further failure, up to the longest), and how
+# long a quiet spell makes the count start again. An address is shared by a whole block's
+# desks (one router), so it gets more failures and a shorter memory than an account.
+ACCOUNT_FAILURES = 5
+ADDRESS_FAILURES = 20
+FIRST_LOCK = dt.timedelta(minutes=1)
+LONGEST_LOCK = dt.timedelta(hours=1)
+ACCOUNT_MEMORY = dt.timedelta(hours=24)
+ADDRESS_MEMORY = dt.timedelta(hours=1)
+# Temporary passwords an admin hands over: 4 groups of 4 from 31 unambiguous characters (~79 bits).
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+class LoginLocked(CareError):
+    """Too many failed logins for this name or from this address: when to try again.
+    Said the same way whether or not the account exists."""
+
+    def __init__(self, until: dt.datetime):
+        super().__init__(Message("login.locked", {"time": until.astimezone(BOGOTA).strftime("%H:%M")}))
+        self.until = until
 
 
 def allowed(user: User | None, permission: str) -> bool:
-    return user is not None and user.role in PERMISSIONS[permission]
+    return policy.permits(user, permission)
 
 
 def roles_with(permission: str) -> tuple[str, ...]:
     """The roles holding ``permission``, in ROLES order."""
-    return tuple(role for role in ROLES if role in PERMISSIONS[permission])
+    return policy.roles_with(permission)
 
 
 def require(user: User | None, permission: str) -> None:
@@ -62,31 +82,61 @@ def require(user: User | None, permission: str) -> None:
         raise PermissionDenied(permission)
 
 
-def hash_password(password: str) -> str:
+def _encode(password: str) -> bytes:
+    # surrogatepass: a password with lone surrogates (bytes that were not UTF-8) is never
+    # set (caremgmt.core.passwords refuses it) but must not crash a login attempt either.
+    return (password or "").encode("utf-8", "surrogatepass")
+
+
+def _scrypt(password: str, salt: bytes, n: int, r: int, p: int, dklen: int = 64) -> bytes:
+    maxmem = 128 * r * n + _MAXMEM_HEADROOM
+    return hashlib.scrypt(_encode(password), salt=salt, n=n, r=r, p=p, maxmem=maxmem, dklen=dklen)
+
+
+def hash_password(password: str, params: dict | None = None) -> str:
+    """``scrypt$n$r$p$salt$digest`` at ``params`` (default: SCRYPT, read at call time)."""
+    n, r, p = (params or SCRYPT)["n"], (params or SCRYPT)["r"], (params or SCRYPT)["p"]
     salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, maxmem=64 * 1024 * 1024, **_SCRYPT)
     b64 = base64.b64encode
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+    return f"scrypt${n}${r}${p}${b64(salt).decode()}${b64(_scrypt(password, salt, n, r, p)).decode()}"
+
+
+def _parameters(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        n, r, p = int(n), int(r), int(p)
+        salt, digest = base64.b64decode(salt), base64.b64decode(digest)
+    except ValueError:
+        return None
+    if scheme != "scrypt" or not (1 < n <= _MAX_N and 0 < r <= 32 and 0 < p <= 16 and digest):
+        return None
+    return n, r, p, salt, digest
 
 
 def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-    except ValueError:
+    """Whether ``password`` matches ``stored``, at the parameters the hash was made with."""
+    parsed = _parameters(stored or "")
+    if parsed is None:
         return False
-    if scheme != "scrypt":
-        return False
-    expected = base64.b64decode(digest)
-    actual = hashlib.scrypt(
-        password.encode(),
-        salt=base64.b64decode(salt),
-        n=int(n),
-        r=int(r),
-        p=int(p),
-        maxmem=64 * 1024 * 1024,
-        dklen=len(expected),
-    )
-    return hmac.compare_digest(actual, expected)
+    n, r, p, salt, expected = parsed
+    return hmac.compare_digest(_scrypt(password, salt, n, r, p, len(expected)), expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether ``stored`` was made at other parameters than SCRYPT (an older, cheaper cost)."""
+    parsed = _parameters(stored or "")
+    return parsed is None or parsed[:3] != (SCRYPT["n"], SCRYPT["r"], SCRYPT["p"])
+
+
+@cache
+def _dummy_hash(n: int, r: int, p: int) -> str:
+    return hash_password(secrets.token_hex(16), {"n": n, "r": r, "p": p})
+
+
+def _timing_hash() -> str:
+    """A hash at the current cost to check a password against when there is no account
+    (or it is locked), so every attempt takes one scrypt and the time says nothing."""
+    return _dummy_hash(SCRYPT["n"], SCRYPT["r"], SCRYPT["p"])
 
 
 def has_users(db: Database) -> bool:
@@ -131,8 +181,9 @@ def _create(
     errors: dict[str, Message] = {}
     if not _USERNAME.fullmatch(username):
         errors["username"] = Message("error.username_format")
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        errors["password"] = Message("error.password_short", {"min": MIN_PASSWORD_LENGTH})
+    broken = passwords.problem(password, username)
+    if broken is not None:
+        errors["password"] = broken
     if role not in ROLES:
         errors["role"] = Message("error.invalid_choice")
     if language not in LANGUAGES:
@@ -167,23 +218,229 @@ def _create(
     return User(user_id, username, role, block_code, language)
 
 
-def authenticate(db: Database, username: str, password: str) -> User | None:
-    """The user if the password matches an active account; every attempt is audited."""
+def _now(now: dt.datetime | None) -> dt.datetime:
+    return now or dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def _throttle_key(db: Database, kind: str, value: str) -> str:
+    """The login_throttle key of a typed name or an address: an HMAC, never the text."""
+    secret = db.execute("SELECT secret FROM login_secret WHERE id = 1").fetchone()[0]
+    return kind + ":" + hmac.new(secret.encode(), _encode(value), hashlib.sha256).hexdigest()
+
+
+def _account_key(db: Database, username: str) -> str:
+    return _throttle_key(db, "account", (username or "").strip().lower())
+
+
+def _keys(db: Database, username: str, address: str | None) -> list[tuple[str, int, dt.timedelta]]:
+    """(key, failures allowed, memory) of the account name and, when known, the address."""
+    keys = [(_account_key(db, username), ACCOUNT_FAILURES, ACCOUNT_MEMORY)]
+    if address:
+        keys.append((_throttle_key(db, "address", address), ADDRESS_FAILURES, ADDRESS_MEMORY))
+    return keys
+
+
+def _locked_until(db: Database, keys: list[str], now: dt.datetime) -> dt.datetime | None:
+    """The latest lock still running on any of ``keys``, or None."""
+    marks = ",".join("?" * len(keys))
+    row = db.execute(
+        f"SELECT max(locked_until) FROM login_throttle WHERE key IN ({marks}) AND locked_until > ?", [*keys, _iso(now)]
+    ).fetchone()
+    return dt.datetime.fromisoformat(row[0]) if row[0] else None
+
+
+def lock_length(failures: int, allowed_failures: int) -> dt.timedelta | None:
+    """The lock earned by ``failures`` in a row: none below ``allowed_failures``, then
+    FIRST_LOCK doubling with each further failure, at most LONGEST_LOCK."""
+    if failures < allowed_failures:
+        return None
+    return min(FIRST_LOCK * 2 ** min(failures - allowed_failures, 16), LONGEST_LOCK)
+
+
+def _record_failure(db: Database, user_id: int | None, username: str, address: str | None, now: dt.datetime):
+    """Count a failed attempt on the name and the address (inside the caller's
+    transaction); audit a lock it starts. The latest lock now running, or None."""
+    # Rows whose count is forgotten and whose lock is over say nothing any more.
+    db.execute(
+        "DELETE FROM login_throttle WHERE last_failure_at < ? AND (locked_until IS NULL OR locked_until < ?)",
+        [_iso(now - ACCOUNT_MEMORY), _iso(now)],
+    )
+    for key, allowed_failures, memory in _keys(db, username, address):
+        row = db.execute(
+            "SELECT failures, max(last_failure_at, coalesce(locked_until, '')) FROM login_throttle WHERE key = ?",
+            [key],
+        ).fetchone()
+        # The quiet spell that forgets the count starts when the last lock ended, not when it began.
+        recent = row is not None and dt.datetime.fromisoformat(row[1]) >= now - memory
+        failures = row[0] + 1 if recent else 1
+        length = lock_length(failures, allowed_failures)
+        until = _iso(now + length) if length else None
+        db.execute(
+            "INSERT INTO login_throttle (key, failures, last_failure_at, locked_until) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET failures = excluded.failures,"
+            " last_failure_at = excluded.last_failure_at, locked_until = excluded.locked_until",
+            [key, failures, _iso(now), until],
+        )
+        if length:
+            kind = key.split(":", 1)[0]
+            audit.record(
+                db, None, "login_locked", "user", user_id, new={"until": until, "failures": failures}, detail=kind
+            )
+    return _locked_until(db, [key for key, *_ in _keys(db, username, address)], now)
+
+
+def authenticate(
+    db: Database, username: str, password: str, address: str | None = None, *, now: dt.datetime | None = None
+) -> User | None:
+    """The user if the password matches an active account; None if it does not.
+
+    Raises LoginLocked while the typed name or the client ``address`` (None from
+    the command line and in tests) is locked, even for the right password, and
+    when this failure starts a lock. Every attempt is audited; a failed one names
+    the account only if it exists (the typed text may be a password), and every
+    attempt costs one scrypt at the current cost, so timing tells nothing either.
+    A hash made at an older cost is replaced at a successful login."""
+    now = _now(now)
     username = (username or "").strip().lower()
     rows = list(db.query("SELECT * FROM users WHERE username = ? AND active = 1", [username]))
-    # Hash even for an unknown user so timing does not reveal which names exist.
-    ok = verify_password(password or "", rows[0]["password_hash"] if rows else _DUMMY_HASH)
-    user = _row_to_user(rows[0]) if rows and ok else None
+    row = rows[0] if rows else None
+    locked = _locked_until(db, [key for key, *_ in _keys(db, username, address)], now)
+    stored = row["password_hash"] if row is not None and locked is None else _timing_hash()
+    ok = verify_password(password, stored) and row is not None and locked is None
+    user = _row_to_user(row) if ok else None
+    # Hashed before the transaction: the write lock is not held for a whole scrypt.
+    rehashed = hash_password(password) if user is not None and needs_rehash(stored) else None
     with write_transaction(db):
-        audit.record(
-            db,
-            user,
-            "login" if user else "login_failed",
-            "user",
-            user.id if user else None,
-            detail=None if user else username[:40],
-        )
+        if user is not None:
+            db.execute("DELETE FROM login_throttle WHERE key = ?", [_account_key(db, username)])
+            if rehashed is not None:
+                db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [rehashed, user.id])
+                audit.record(db, user, "password_rehash", "user", user.id, new={"scrypt_n": SCRYPT["n"]})
+            audit.record(db, user, "login", "user", user.id)
+        else:
+            if locked is None:  # an attempt refused by a lock is not counted again
+                locked = _record_failure(db, row["id"] if row else None, username, address, now)
+            user_id = row["id"] if row else None
+            audit.record(db, None, "login_failed", "user", user_id, detail="locked" if locked else None)
+    if user is None and locked is not None:
+        raise LoginLocked(locked)
     return user
+
+
+def log_in(
+    db: Database, username: str, password: str, address: str | None = None
+) -> tuple[User | None, Message | None]:
+    """For the login page: ``authenticate`` as (the user, None) or (None, what to tell her):
+    a wrong name or password, or when a lock ends; never which of the two was wrong."""
+    try:
+        user = authenticate(db, username, password, address)
+    except LoginLocked as locked:
+        return None, locked.message
+    return user, None if user else Message("login.failed")
+
+
+def account_id(db: Database, username: str) -> int:
+    """The id of the account ``username`` (NotFound if there is none): for the command line."""
+    row = db.execute("SELECT id FROM users WHERE username = ?", [(username or "").strip().lower()]).fetchone()
+    if row is None:
+        raise NotFound("user")
+    return row[0]
+
+
+def unlock(db: Database, actor: User, user_id: int) -> None:
+    """Clear an account's failed logins and lock (an admin, or SYSTEM from the command line)."""
+    require(actor, "user.manage")
+    row = db.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
+    if row is None:
+        raise NotFound("user")
+    with write_transaction(db):
+        db.execute("DELETE FROM login_throttle WHERE key = ?", [_account_key(db, row[0])])
+        audit.record(db, actor, "unlock", "user", user_id)
+
+
+def locked_until(db: Database, username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the lock on an account name ends, or None if it is not locked."""
+    return _locked_until(db, [_account_key(db, username)], _now(now))
+
+
+def must_change_password(db: Database, user: User) -> bool:
+    row = db.execute("SELECT must_change_password FROM users WHERE id = ?", [user.id]).fetchone()
+    return bool(row and row[0])
+
+
+def change_password(
+    db: Database,
+    user: User,
+    current: str,
+    new: str,
+    repeat: str,
+    *,
+    keep_session: int | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """A user changes her own password: the current one (a wrong one counts as a
+    failed login), the new one twice, and the policy. Her other login sessions end;
+    ``keep_session`` (the tab she did it in) goes on."""
+    now = _now(now)
+    row = db.execute("SELECT password_hash FROM users WHERE id = ? AND active = 1", [user.id]).fetchone()
+    if row is None:
+        raise NotFound("user")
+    locked = locked_until(db, user.username, now=now)
+    if locked is not None:
+        verify_password(current, _timing_hash())
+        raise ValidationError({"current_password": LoginLocked(locked).message})
+    if not verify_password(current, row[0]):
+        with write_transaction(db):
+            locked = _record_failure(db, user.id, user.username, None, now)
+            audit.record(db, user, "password_change_failed", "user", user.id)
+        message = LoginLocked(locked).message if locked else Message("error.password_wrong")
+        raise ValidationError({"current_password": message})
+    errors: dict[str, Message] = {}
+    broken = passwords.problem(new, user.username)
+    if broken is not None:
+        errors["new_password"] = broken
+    elif new == current:
+        errors["new_password"] = Message("error.password_unchanged")
+    if new != repeat:
+        errors["password_repeat"] = Message("error.password_mismatch")
+    if errors:
+        raise ValidationError(errors)
+    new_hash = hash_password(new)
+    with write_transaction(db):
+        db.execute("UPDATE users SET password_hash = ?, must_change_password = 0 WHERE id = ?", [new_hash, user.id])
+        db.execute("DELETE FROM login_throttle WHERE key = ?", [_account_key(db, user.username)])
+        sessions.end_all(db, user.id, "logout", keep=keep_session)
+        audit.record(db, user, "password_change", "user", user.id)
+
+
+def temporary_password() -> str:
+    return "-".join("".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+
+
+def reset_password(db: Database, actor: User, user_id: int) -> str:
+    """An admin (or SYSTEM) gives an account a temporary password, returned to hand
+    over: her sessions end, her lock is cleared, and at her next login she must
+    choose her own before she can open anything else."""
+    require(actor, "user.manage")
+    if actor.id is not None and user_id == actor.id:
+        raise ValidationError({"user": Message("error.cannot_reset_self")})
+    row = db.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
+    if row is None:
+        raise NotFound("user")
+    temporary = temporary_password()
+    while passwords.problem(temporary, row[0]) is not None:  # pragma: no cover - a name inside 16 random letters
+        temporary = temporary_password()
+    new_hash = hash_password(temporary)
+    with write_transaction(db):
+        db.execute("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?", [new_hash, user_id])
+        db.execute("DELETE FROM login_throttle WHERE key = ?", [_account_key(db, row[0])])
+        sessions.end_all(db, user_id, "logout")
+        audit.record(db, actor, "password_reset", "user", user_id, new={"must_change_password": 1})
+    return temporary
 
 
 def set_language(db: Database, user: User, language: str) -> User:
@@ -197,9 +454,15 @@ def set_language(db: Database, user: User, language: str) -> User:
 
 def list_users(db: Database, actor: User) -> list[dict]:
     require(actor, "user.manage")
-    return list(
-        db.query("SELECT id, username, role, block_code, language, active, created_at FROM users ORDER BY username")
+    accounts = list(
+        db.query(
+            "SELECT id, username, role, block_code, language, active, created_at, must_change_password"
+            " FROM users ORDER BY username"
+        )
     )
+    for account in accounts:  # when a lock on her name ends (None: not locked)
+        account["locked_until"] = locked_until(db, account["username"])
+    return accounts
 
 
 def set_active(db: Database, actor: User, user_id: int, active: bool) -> None:
@@ -211,6 +474,3 @@ def set_active(db: Database, actor: User, user_id: int, active: bool) -> None:
         if not active:  # every open tab of hers ends at its next click
             sessions.end_all(db, user_id, "deactivated")
         audit.record(db, actor, "update", "user", user_id, new={"active": int(active)})
-
-
-_DUMMY_HASH = hash_password(secrets.token_hex(8))

@@ -8,9 +8,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
+from caremgmt.core import audit, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
@@ -60,7 +59,7 @@ def _check_block_fields(db: Database, name: str, locality_code: int | None) -> d
 
 
 def add_block(db: Database, actor: User, code: str, name: str, locality_code: int | None, kind: str = "block") -> None:
-    require(actor, "block.manage")
+    policy.check(db, actor, "block.manage")
     code = (code or "").strip().upper()
     errors = _check_block_fields(db, name, locality_code)
     if not _BLOCK_CODE.fullmatch(code):
@@ -79,7 +78,7 @@ def add_block(db: Database, actor: User, code: str, name: str, locality_code: in
 
 def update_block(db: Database, actor: User, code: str, *, name: str, locality_code: int | None, active: bool) -> None:
     """Rename, relocate, close (active=False) or reopen a block; nothing is deleted."""
-    require(actor, "block.manage")
+    policy.check(db, actor, "block.manage")
     errors = _check_block_fields(db, name, locality_code)
     if errors:
         raise ValidationError(errors)

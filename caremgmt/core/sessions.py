@@ -33,6 +33,9 @@ TOUCH_SECONDS = 60
 class Session:
     id: int
     user: User
+    # An admin reset her password: until she sets her own, this session opens nothing
+    # but the change of password (read from the account at every script run).
+    must_change_password: bool = False
 
 
 def _hash(secret: str) -> str:
@@ -80,11 +83,13 @@ def claim(db: Database, code: str, *, now: dt.datetime | None = None) -> str | N
 
 
 def _row_to_session(row: dict) -> Session:
-    return Session(row["id"], User(row["user_id"], row["username"], row["role"], row["block_code"], row["language"]))
+    user = User(row["user_id"], row["username"], row["role"], row["block_code"], row["language"])
+    return Session(row["id"], user, bool(row["must_change_password"]))
 
 
 _SELECT = (
-    "SELECT s.id, s.user_id, s.last_seen_at, s.ended_at, u.username, u.role, u.block_code, u.language, u.active"
+    "SELECT s.id, s.user_id, s.last_seen_at, s.ended_at, u.username, u.role, u.block_code, u.language, u.active,"
+    " u.must_change_password"
     " FROM login_sessions s JOIN users u ON u.id = s.user_id"
 )
 
@@ -133,12 +138,13 @@ def end_reason(db: Database, session_id: int) -> str | None:
     return row[0] if row else None
 
 
-def end_all(db: Database, user_id: int, reason: str, *, now: dt.datetime | None = None) -> int:
-    """End every live session of a user (inside the caller's transaction, if any)."""
+def end_all(db: Database, user_id: int, reason: str, *, keep: int | None = None, now: dt.datetime | None = None) -> int:
+    """End every live session of a user but ``keep`` (inside the caller's transaction, if any)."""
     with write_transaction(db):
         return db.execute(
-            "UPDATE login_sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL",
-            [_iso(_now(now)), reason, user_id],
+            "UPDATE login_sessions SET ended_at = ?, end_reason = ? WHERE user_id = ? AND ended_at IS NULL"
+            " AND id IS NOT ?",
+            [_iso(_now(now)), reason, user_id, keep],
         ).rowcount
 
 

@@ -38,9 +38,8 @@ import numpy as np
 from sqlite_utils import Database
 
 from caremgmt.casework.cases import referral_overdue_sql
-from caremgmt.core import audit, clock, settings
+from caremgmt.core import audit, clock, policy, settings
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message, t
@@ -480,7 +479,7 @@ def export(
     progress: Callable[[int], None] | None = None,
 ) -> ExportResult:
     """Write one de-identified export and its data dictionary next to it."""
-    require(actor, "export.run")
+    policy.check(db, actor, "export.run")
     errors = {}
     if kind not in KINDS:
         errors["kind"] = Message("error.invalid_choice")

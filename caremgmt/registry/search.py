@@ -37,8 +37,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from caremgmt.core import audit, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.text import fold, full_name
 from caremgmt.registry.keys import near_terms, same_name_key
 from caremgmt.registry.keys import words as name_words
@@ -78,7 +78,9 @@ def person_summary(row: dict) -> dict:
 
 
 def search_persons(db: Database, actor: User, query: str, page: int = 0, page_size: int = PAGE_SIZE) -> SearchPage:
-    require(actor, "person.read")
+    """One page of the persons the query finds; the page shown is audited (who
+    searched and which persons came up, never what was typed)."""
+    policy.check(db, actor, "person.read")
     query = (query or "").strip()
     limit, offset = page_size + 1, page * page_size
     if not query:
@@ -104,7 +106,9 @@ def search_persons(db: Database, actor: User, query: str, page: int = 0, page_si
                     mode = "fuzzy"
                 if rows:
                     break
-    return SearchPage(rows[:page_size], page, len(rows) > page_size, mode)
+    shown = SearchPage(rows[:page_size], page, len(rows) > page_size, mode)
+    audit.record_read(db, actor, "search", [r["id"] for r in shown.rows], detail={"mode": mode, "page": page})
+    return shown
 
 
 def _prefix_groups(db: Database, words: list[str]) -> list[list[str]] | None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
@@ -45,11 +44,12 @@ def refusal(session: dict) -> Message | None:
 def roster(db: Database, actor: User, session_id: int) -> list[dict]:
     """Everyone booked (and anyone already recorded), with the status to show:
     what was recorded; else, once the session has started, present (most people
-    booked come: the desk marks who did not); before it, None (nobody has come yet)."""
-    require(actor, "attendance.write")
+    booked come: the desk marks who did not); before it, None (nobody has come yet).
+    Names and documents: the view is audited."""
+    policy.check_record(db, actor, "roster.read", "session", session_id)
     session = get_session(db, session_id)
     preset = "present" if too_early(session) is None else None
-    return list(
+    rows = list(
         db.query(
             f"SELECT p.id AS person_id, {full_name_sql('p')} AS full_name, p.doc_type, p.doc_number,"
             " coalesce(a.status, :preset) AS status, a.id IS NOT NULL AS recorded, coalesce(a.walk_in, 0) AS walk_in"
@@ -61,6 +61,8 @@ def roster(db: Database, actor: User, session_id: int) -> list[dict]:
             {"s": session_id, "preset": preset},
         )
     )
+    audit.record_read(db, actor, "roster", [r["person_id"] for r in rows], session_id)
+    return rows
 
 
 def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, str], walk_ins: list[int] = ()) -> int:
@@ -68,7 +70,7 @@ def save_roster(db: Database, actor: User, session_id: int, statuses: dict[int, 
     excused / absent; ``walk_ins`` are people present without a booking.
     Refused for a cancelled session, a laundry slot, and before the session
     starts (``refusal``). Returns how many rows were written (inserted or changed)."""
-    require(actor, "attendance.write")
+    policy.check_record(db, actor, "attendance.write", "session", session_id)
     if any(status not in STATUSES for status in statuses.values()):
         raise ValidationError({"status": Message("error.invalid_choice")})
     rows = {int(pid): (status, 0) for pid, status in statuses.items()}
@@ -146,7 +148,7 @@ def record_load(db: Database, actor: User, session_id: int, person_id: int, *, c
 
 def summary(db: Database, actor: User, person_id: int) -> dict:
     """Counts by status, the latest records, and the consecutive-absence flag."""
-    require(actor, "person.read")
+    policy.check(db, actor, "person.read")
     counts = dict.fromkeys(STATUSES, 0)
     for status, n in db.execute(
         "SELECT status, count(*) FROM attendance WHERE person_id = ? GROUP BY status", [person_id]

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import CareError, NotFound
 from caremgmt.core.i18n import Message
@@ -160,7 +159,9 @@ def book(
 ) -> list[Booking]:
     """Book a person, and (``care``: cared-for person id -> care session id) care
     for the people she cares for, all in one transaction."""
-    require(actor, "booking.write")
+    policy.check_record(db, actor, "booking.write", "session", session_id)
+    for care_session in (care or {}).values():
+        policy.check_record(db, actor, "booking.write", "session", care_session)
     with write_transaction(db):
         if get_session(db, session_id)["kind"] == "laundry":
             raise BookingRefused(Message("error.use_laundry_page"))
@@ -177,7 +178,7 @@ def book(
 def book_series(db: Database, actor: User, schedule_id: int, person_id: int) -> list[Booking]:
     """Every future session of a schedule that the person does not hold yet (a place
     or the waitlist), or none if one of them is refused."""
-    require(actor, "booking.write")
+    policy.check_record(db, actor, "booking.write", "schedule", schedule_id)
     now = clock.local_iso(clock.now_local())
     with write_transaction(db):
         future = db.execute(
@@ -205,7 +206,7 @@ def book_series(db: Database, actor: User, schedule_id: int, person_id: int) -> 
 def cancel(db: Database, actor: User, participant_id: int) -> list[int]:
     """Cancel a booking (and care booked with it); the first person waiting gets
     each freed place. Returns the participant ids promoted."""
-    require(actor, "booking.write")
+    policy.check_record(db, actor, "booking.write", "participant", participant_id)
     promoted: list[int] = []
     with write_transaction(db):
         _cancel(db, actor, participant_id, promoted)
@@ -260,7 +261,7 @@ def _cancel(db: Database, actor: User, participant_id: int, promoted: list[int])
 def care_offers(db: Database, actor: User, session_id: int, caregiver_id: int) -> list[dict]:
     """For each person she cares for: care sessions at the same block that
     overlap this session and that person may take, best cover first."""
-    require(actor, "booking.write")
+    policy.check_record(db, actor, "booking.write", "session", session_id)
     session = get_session(db, session_id)
     offers = []
     for cared in db.query(
@@ -296,7 +297,7 @@ def upcoming(db: Database, actor: User, block_code: str, person_id: int, days: i
     """The activity sessions at a block that can still be booked (scheduled, not
     started) from now to ``days`` days ahead, soonest first, each with ``held``:
     the person's place in it ("booked" or "waitlisted"), or None."""
-    require(actor, "booking.write")
+    policy.check(db, actor, "booking.write", block_code)
     now = clock.now_local()
     last = now.date() + dt.timedelta(days=days)
     sessions = sessions_between(db, actor, block_code, now.date(), last, kind="activity")
@@ -315,7 +316,7 @@ def upcoming(db: Database, actor: User, block_code: str, person_id: int, days: i
 
 
 def person_bookings(db: Database, actor: User, person_id: int, upcoming_only: bool = True) -> list[dict]:
-    require(actor, "person.read")
+    policy.check(db, actor, "person.read")
     since = clock.local_iso(clock.now_local())[:10] if upcoming_only else ""
     rows = list(
         db.query(

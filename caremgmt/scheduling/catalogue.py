@@ -7,9 +7,8 @@ import csv
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit
+from caremgmt.core import audit, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
@@ -105,7 +104,7 @@ def _validate(data: dict) -> dict:
 
 def save_service(db: Database, actor: User, data: dict, service_id: int | None = None) -> int:
     """Add a service (``service_id`` None) or change one; audited."""
-    require(actor, "service.manage")
+    policy.check(db, actor, "service.manage")
     clean = _validate(data)
     with write_transaction(db):
         clash = db.execute("SELECT id FROM services WHERE code = ?", [clean["code"]]).fetchone()
@@ -128,7 +127,7 @@ def save_service(db: Database, actor: User, data: dict, service_id: int | None =
 
 
 def set_service_active(db: Database, actor: User, service_id: int, active: bool) -> None:
-    require(actor, "service.manage")
+    policy.check(db, actor, "service.manage")
     with write_transaction(db):
         get_service(db, service_id)
         db["services"].update(service_id, {"active": int(active)})

@@ -12,9 +12,8 @@ from functools import cache
 import holidays
 from sqlite_utils import Database
 
-from caremgmt.core import audit, clock
+from caremgmt.core import audit, clock, policy
 from caremgmt.core.actor import User
-from caremgmt.core.auth import require
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
@@ -153,7 +152,7 @@ def _validate_schedule(db: Database, data: dict) -> dict:
 
 def create_schedule(db: Database, actor: User, data: dict) -> tuple[int, int]:
     """Create a recurring schedule and its sessions; returns (schedule id, sessions made)."""
-    require(actor, "schedule.manage")
+    policy.check(db, actor, "schedule.manage", data.get("block_code"))
     s = _validate_schedule(db, data)
     dates = session_dates(s["weekdays"], s["start_date"], s["end_date"])
     times = slots(s["start_time"], s["end_time"], s["slot_minutes"])
@@ -220,7 +219,7 @@ def _session_change(db: Database, actor: User, session_id: int, new: dict) -> No
 
 def cancel_session(db: Database, actor: User, session_id: int, note: str | None = None) -> None:
     """Cancel one session; its bookings stay on record, the session shows as cancelled."""
-    require(actor, "schedule.manage")
+    policy.check_record(db, actor, "schedule.manage", "session", session_id)
     with write_transaction(db):
         if get_session(db, session_id)["status"] == "cancelled":
             raise ValidationError({"session": Message("error.session_cancelled")})
@@ -230,7 +229,7 @@ def cancel_session(db: Database, actor: User, session_id: int, note: str | None 
 def move_session(
     db: Database, actor: User, session_id: int, day: dt.date, start: dt.time, end: dt.time, room: str | None = None
 ) -> None:
-    require(actor, "schedule.manage")
+    policy.check_record(db, actor, "schedule.manage", "session", session_id)
     if end <= start:
         raise ValidationError({"end_time": Message("error.end_before_start")})
     starts, ends = clock.local_iso(dt.datetime.combine(day, start)), clock.local_iso(dt.datetime.combine(day, end))
@@ -266,7 +265,7 @@ def move_session(
 
 def add_session(db: Database, actor: User, schedule_id: int, day: dt.date, start: dt.time, end: dt.time) -> int:
     """An extra session of an existing schedule (same service, block, room, capacity)."""
-    require(actor, "schedule.manage")
+    policy.check_record(db, actor, "schedule.manage", "schedule", schedule_id)
     if end <= start:
         raise ValidationError({"end_time": Message("error.end_before_start")})
     with write_transaction(db):
@@ -297,7 +296,7 @@ def add_session(db: Database, actor: User, schedule_id: int, day: dt.date, start
 
 def end_schedule(db: Database, actor: User, schedule_id: int, last_day: dt.date) -> int:
     """End a schedule early: sessions after ``last_day`` are cancelled; returns how many."""
-    require(actor, "schedule.manage")
+    policy.check_record(db, actor, "schedule.manage", "schedule", schedule_id)
     with write_transaction(db):
         if not db["schedules"].count_where("id = ?", [schedule_id]):
             raise NotFound("schedule")
@@ -315,7 +314,7 @@ def end_schedule(db: Database, actor: User, schedule_id: int, last_day: dt.date)
 
 
 def schedules_at(db: Database, actor: User, block_code: str) -> list[dict]:
-    require(actor, "schedule.read")
+    policy.check(db, actor, "schedule.read")
     return list(
         db.query(
             "SELECT h.*, v.name_es, v.name_en, v.kind,"
@@ -338,7 +337,7 @@ def sessions_between(
     schedule_id: int | None = None,
 ) -> list[dict]:
     """Sessions at a block from start to end (inclusive), with booked and waitlist counts."""
-    require(actor, "schedule.read")
+    policy.check(db, actor, "schedule.read")
     where, params = (
         ["s.block_code = ?", "s.starts_at >= ?", "s.starts_at < ?"],
         [block_code, *clock.day_bounds(start, end)],

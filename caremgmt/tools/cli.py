@@ -1,4 +1,4 @@
-"""Command line: ``python -m caremgmt init | demo | export | bench | user add | schema``.
+"""Command line: ``python -m caremgmt init | demo | export | bench | user add|unlock|reset-password | schema``.
 
 ``--db PATH`` goes before the command or after it (``python -m caremgmt bench
 --db city.db``); without it, $CAREMGMT_DB or data/caremgmt.db (caremgmt.core.config)."""
@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=("small", "city"),
         help="bulk data set instead: small (a few thousand persons) or city (Bogotá's size)",
     )
+    demo_cmd.add_argument(
+        "--force",
+        action="store_true",
+        help="write even into a database that has real (non-demo) accounts or persons",
+    )
     export_cmd = command("export", help="write a de-identified CSV and its data dictionary")
     export_cmd.add_argument("kind", choices=exports.KINDS)
     export_cmd.add_argument("--out", required=True, help="CSV file to write (its dictionary goes beside it)")
@@ -86,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=actor.ROLES)
     add.add_argument("--block", help="home block code")
     add.add_argument("--language", default="es", choices=("es", "en"))
+    unlock = command("unlock", user_sub, help="clear an account's failed logins and its lock")
+    unlock.add_argument("username")
+    reset = command(
+        "reset-password", user_sub, help="print a temporary password for an account; she must change it at login"
+    )
+    reset.add_argument("username")
     schema_cmd = command(
         "schema",
         help="print the schema a fresh database gets (caremgmt/core/schema.sql); never opens --db",
@@ -152,6 +163,14 @@ def main(argv: list[str] | None = None) -> int:
             # here spares the first coordinator the wait (the desk is never held up by it).
             rebuilt = contact_facts.refresh(db)
             print(f"database ready: {path}" + (f" (impact facts of {rebuilt} days rebuilt)" if rebuilt else ""))
+        elif args.command == "demo" and not args.force and any((real := demo.real_rows(db)).values()):
+            print(
+                f"error: {path} holds real data (accounts: {real['users']}, persons: {real['persons']},"
+                " not made by demo). Demo data goes only into a demo database (a new one: --db PATH);"
+                " nothing was written. To add it anyway: --force",
+                file=sys.stderr,
+            )
+            return 2
         elif args.command == "demo" and args.scale:
             started = time.perf_counter()
             counts = demo_city.generate(db, args.scale, seed=args.seed)
@@ -186,7 +205,15 @@ def main(argv: list[str] | None = None) -> int:
                 registry_scales=args.registry_scales,
                 compare=args.compare,
             )
+        elif args.command == "user" and args.user_command == "unlock":
+            auth.unlock(db, actor.SYSTEM, auth.account_id(db, args.username))
+            print(f"user {args.username} unlocked")
+        elif args.command == "user" and args.user_command == "reset-password":
+            temporary = auth.reset_password(db, actor.SYSTEM, auth.account_id(db, args.username))
+            print(f"temporary password for {args.username} (to be changed at login): {temporary}")
         elif args.command == "user":
+            # A password that is not valid UTF-8 (bytes from the terminal or the environment)
+            # is refused by the password policy with a message, like any other rule.
             user = auth.create_user(
                 db, actor.SYSTEM, args.username, _read_password(), args.role, args.block, args.language
             )

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from caremgmt.core import auth
-from pages.ui.session import db, tr
+from pages.ui.session import db, language, tr
 from pages.ui.sign_in import NOTICE, sign_in
 
 st.title(tr("login.title"))
@@ -23,12 +23,16 @@ with st.form("login"):
 # refusal (every attempt is audited by the domain), and a success changes
 # the whole navigation (and stays on the address that was asked for).
 if submitted:
-    account = auth.authenticate(db(), username, password)
-    if account is None:
+    # The client's address (None on localhost) is throttled too, beside the typed name.
+    # Without a browser (AppTest) the context holds no real address.
+    address = st.context.ip_address if isinstance(st.context.ip_address, str) else None
+    account, refusal = auth.log_in(db(), username, password, address)
+    if account is None:  # wrong, or locked: says when, never whether the account exists
         st.session_state["login_attempt"] = attempt + 1
-        st.session_state["login_failed"] = True
+        st.session_state["login_failed"] = refusal.render(language())
         st.rerun()
     sign_in(account)
     st.rerun()
-if st.session_state.pop("login_failed", False):
-    st.error(tr("login.failed"))
+failure = st.session_state.pop("login_failed", None)
+if failure:
+    st.error(failure)

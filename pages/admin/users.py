@@ -3,6 +3,7 @@
 import streamlit as st
 
 from caremgmt.core import actor, auth, reference
+from caremgmt.core.clock import to_local
 from caremgmt.core.i18n import LANGUAGES
 from pages.ui.actions import Form, write
 from pages.ui.session import db, tr, user
@@ -21,6 +22,8 @@ st.dataframe(
             tr("field.block_code"): a["block_code"] or "—",
             tr("common.language"): tr(f"language.{a['language']}"),
             tr("users.active"): "✓" if a["active"] else "✗",
+            tr("users.locked_until"): to_local(a["locked_until"].isoformat())[-5:] if a["locked_until"] else "",
+            tr("users.must_change"): "✓" if a["must_change_password"] else "",
         }
         for a in accounts
     ],
@@ -75,3 +78,36 @@ if others:
     toggling = Form("user_toggle")
     if st.button(tr("users.deactivate") if is_active else tr("users.activate"), key=toggling.key("button")):
         write(toggling, auth.set_active, chosen, not is_active)
+
+st.subheader(tr("users.security"))
+# Unlock (her failed logins forgotten) or reset: a temporary password, shown here
+# once, that she must change at her next login. Both are audited by the domain.
+RESET_SHOWN = "users_reset_shown"
+shown = st.session_state.pop(RESET_SHOWN, None)
+if shown:
+    st.success(tr("users.reset_done", username=shown["username"]))
+    st.code(shown["password"], language=None)  # made by the app, not typed: safe to show as is
+securing = Form("user_security")
+others_by_id = {a["id"]: a for a in accounts if a["id"] != current.id}
+if others_by_id:
+    target = st.selectbox(
+        tr("users.choose"),
+        list(others_by_id),
+        format_func=labeller(others_by_id, lambda i: others_by_id[i]["username"]),
+        key="user_security",
+        placeholder=tr("common.choose"),
+    )
+    unlock_col, reset_col = st.columns(2)
+    if unlock_col.button(
+        tr("users.unlock"), key=securing.key("unlock"), disabled=not others_by_id[target]["locked_until"]
+    ):
+        write(securing, auth.unlock, target, done=tr("users.unlocked", username=others_by_id[target]["username"]))
+    if reset_col.button(tr("users.reset"), key=securing.key("reset")):
+        write(
+            securing,
+            auth.reset_password,
+            target,
+            then=lambda temporary: st.session_state.__setitem__(
+                RESET_SHOWN, {"username": others_by_id[target]["username"], "password": temporary}
+            ),
+        )

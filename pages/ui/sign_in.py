@@ -34,6 +34,7 @@ SESSION_ROUTE = "/api/session"
 _CLAIM = "session_claim"  # a claim code waiting to be handed to the browser
 _FORGET_COOKIE = "forget_cookie"
 NOTICE = "login_notice"  # why the last login session ended, for the login page
+_MUST_CHANGE = "must_change_password"  # this run's session may open only the change of password
 
 
 def sign_in(account: User) -> None:
@@ -67,7 +68,15 @@ def identify() -> User | None:
             return None
         st.session_state["login_session"] = live.id
     st.session_state["user"] = live.user
+    # Read from the account at every run: a reset in another tab takes effect at the next click.
+    st.session_state[_MUST_CHANGE] = live.must_change_password
     return live.user
+
+
+def must_change_password() -> bool:
+    """Whether this run's login must change its password before anything else (an
+    admin reset it): the navigation then offers the change of password only."""
+    return bool(st.session_state.get(_MUST_CHANGE))
 
 
 def sign_out(account: User) -> None:

@@ -8,20 +8,20 @@ from caremgmt.core.errors import PermissionDenied, ValidationError
 
 def test_password_is_hashed_with_salt_and_verifies(db, admin):
     stored = db.execute("SELECT password_hash FROM users WHERE username = 'admin'").fetchone()[0]
-    assert "admin-password-1" not in stored and stored.startswith("scrypt$")
-    assert auth.verify_password("admin-password-1", stored)
+    assert "clave-de-la-jefa-1" not in stored and stored.startswith("scrypt$")
+    assert auth.verify_password("clave-de-la-jefa-1", stored)
     assert not auth.verify_password("admin-password-2", stored)
     assert auth.hash_password("same") != auth.hash_password("same")
 
 
 def test_login_success_and_failure_are_audited(db, admin):
-    assert auth.authenticate(db, "ADMIN ", "admin-password-1") == admin
+    assert auth.authenticate(db, "ADMIN ", "clave-de-la-jefa-1") == admin
     assert auth.authenticate(db, "admin", "wrong") is None
     assert auth.authenticate(db, "nobody", "wrong") is None
     actions = [r[0] for r in db.execute("SELECT action FROM audit_log WHERE action LIKE 'login%' ORDER BY id")]
     assert actions == ["login", "login_failed", "login_failed"]
     logged = " ".join(str(v) for row in db.execute("SELECT * FROM audit_log") for v in row)
-    assert "admin-password-1" not in logged and "wrong" not in logged
+    assert "clave-de-la-jefa-1" not in logged and "wrong" not in logged
 
 
 def test_deactivated_user_cannot_log_in(db, admin, frontdesk):

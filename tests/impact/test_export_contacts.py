@@ -31,7 +31,7 @@ def written(result) -> list[list[str]]:
 
 def test_contacts_export_equals_the_plain_join(city, tmp_path, monkeypatch):
     monkeypatch.setenv("CAREMGMT_EXPORT_SECRET", "a-test-secret")
-    admin = auth.create_first_admin(city, "admin", "admin-password-1")
+    admin = auth.create_first_admin(city, "admin", "clave-de-la-jefa-1")
     block = city.execute("SELECT block_code FROM sessions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
     # A block code that a spreadsheet would run as a formula must come out inert.
     city.execute("PRAGMA foreign_keys = OFF")

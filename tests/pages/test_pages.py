@@ -256,7 +256,7 @@ def test_admin_creates_a_front_desk_account(db, admin):
     at.text_input(key="user_new_name").input("Lucia")
     at.text_input(key="user_new_password").input("corta")
     click(at, "Agregar usuario")
-    assert "La contraseña debe tener al menos 10 caracteres." in texts(at)
+    assert "La contraseña debe tener al menos 12 caracteres." in texts(at)
     at.text_input(key="user_new_password").input("una-clave-larga")
     at.selectbox(key="user_new_block").set_value("KENNEDY")
     click(at, "Agregar usuario")

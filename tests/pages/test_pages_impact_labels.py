@@ -148,7 +148,7 @@ def test_impact_page_reads_in_the_coordinators_language_with_nothing_raw(
     db, admin, unrecorded, made_on_click, language
 ):
     reader = READER[language]
-    coordinator = auth.create_user(db, admin, "coord", "coord-password-1", "coordinator", None, language)
+    coordinator = auth.create_user(db, admin, "coord", "clave-de-sede-7", "coordinator", None, language)
     at = open_page(coordinator, "pages/impact/impact.py")
     at.date_input(key="impact_from").set_value(JAN.start)
     at.date_input(key="impact_to").set_value(JAN.end).run()
@@ -204,7 +204,7 @@ def test_impact_page_reads_in_the_coordinators_language_with_nothing_raw(
 
 
 def test_stratum_reads_as_a_whole_number(db, admin, unrecorded, made_on_click):
-    coordinator = auth.create_user(db, admin, "coord", "coord-password-1", "coordinator")
+    coordinator = auth.create_user(db, admin, "coord", "clave-de-sede-7", "coordinator")
     at = open_page(coordinator, "pages/impact/impact.py")
     at.date_input(key="impact_from").set_value(JAN.start)
     at.date_input(key="impact_to").set_value(JAN.end)

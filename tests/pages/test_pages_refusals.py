@@ -218,7 +218,7 @@ def test_a_refused_account_keeps_the_name_but_never_the_password(db, admin):
     click(at, "Agregar usuario")
     assert not at.exception
     password = at.text_input(key=key(at, "user_new", "password"))
-    assert under(at, password) == "La contraseña debe tener al menos 10 caracteres."
+    assert under(at, password) == "La contraseña debe tener al menos 12 caracteres."
     assert password.value == ""
     assert at.text_input(key=key(at, "user_new", "name")).value == "lucia"
     assert at.selectbox(key=key(at, "user_new", "block")).value == "KENNEDY"

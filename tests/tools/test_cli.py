@@ -127,7 +127,7 @@ def test_user_add_refuses_bad_input_clearly(tmp_path):
     no_password = cli(path, "user", "add", "lucia", "--role", "frontdesk")
     assert no_password.returncode != 0 and "CAREMGMT_PASSWORD" in no_password.stderr
     short = cli(path, "user", "add", "lucia", "--role", "frontdesk", password="short")
-    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    assert short.returncode == 1 and "at least 12 characters" in short.stderr
     bad_block = cli(
         path, "user", "add", "lucia", "--role", "frontdesk", "--block", "NOWHERE", password="clave-segura-1"
     )
