@@ -11,7 +11,7 @@ from caremgmt.core import reference
 from caremgmt.registry import persons
 from caremgmt.scheduling import booking, catalogue, timetable
 from pages.ui.actions import Form, page_header, read_or_stop, write
-from pages.ui.formatting import person_line, service_label, session_line
+from pages.ui.formatting import literal, person_line, service_label, session_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import block_picker, labeller
 
@@ -24,13 +24,13 @@ pending_key = f"book_pending_{person_id}"
 person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 blocks = reference.blocks(db())
 service_rows = [s for s in catalogue.list_services(db()) if s["kind"] == "activity"]
-st.subheader(person_line(person))
+st.subheader(literal(person_line(person)))
 
 audience = "caregiver" if person["is_caregiver"] else "cared"
 offered = [s for s in service_rows if s["audience"] in (audience, "anyone")]
 col1, col2 = st.columns(2)
 with col1:
-    block = block_picker(blocks, "book_block")
+    block = block_picker(blocks, "book_block", "booking.write")
 by_id = {s["id"]: s for s in offered}
 coming = [s for s in booking.upcoming(db(), current, block, person_id, HORIZON_DAYS) if s["service_id"] in by_id]
 # The service of the first session she does not hold yet (else of the first one at all).
@@ -67,11 +67,11 @@ pending = st.session_state.get(pending_key)
 if pending:
     session = timetable.get_session(db(), pending)
     offers = booking.care_offers(db(), current, pending, person_id)
-    st.markdown(f"**{tr('book.confirm')}** {session_line(session)}")
+    st.markdown(f"**{tr('book.confirm')}** {literal(session_line(session))}")
     care: dict[int, int] = {}
     for offer in offers:
         cared = offer["person"]
-        name = f"{cared['first_names']} {cared['last_names']}"
+        name = literal(f"{cared['first_names']} {cared['last_names']}")  # in a caption and a label
         if not offer["sessions"]:
             st.caption(tr("book.no_care_for", name=name))
             continue
@@ -103,14 +103,15 @@ for s in upcoming:
     # A series she holds every session of has nothing left to book.
     if s["schedule_id"] and not s["held"] and s["schedule_id"] not in series:
         start = dt.datetime.fromisoformat(s["starts_at"])
-        series[s["schedule_id"]] = f"{start:%H:%M}–{s['ends_at'][11:]}{' · ' + s['room'] if s['room'] else ''}"
+        room = f" · {literal(s['room'])}" if s["room"] else ""  # in a button's label
+        series[s["schedule_id"]] = f"{start:%H:%M}–{s['ends_at'][11:]}{room}"
 for schedule_id, when in series.items():
     if st.button(tr("book.series", when=when), key=form.key(f"series_{schedule_id}")):
         book(booking.book_series, schedule_id, person_id)
 HELD = {"booked": "book.held", "waitlisted": "book.held_waitlisted"}
 for session in upcoming:
     col1, col2, col3 = st.columns([4, 2, 1])
-    col1.markdown(session_line(session))
+    col1.markdown(literal(session_line(session)))
     col2.markdown(
         tr("day.occupancy", booked=session["booked_count"], capacity=session["capacity"], waitlist=session["waitlist"])
     )

@@ -8,7 +8,7 @@ from caremgmt.core.i18n import format_number
 from caremgmt.scheduling import laundry, timetable
 from caremgmt.scheduling.carehours import care_hours_freed
 from pages.ui.actions import Form, open_session, write
-from pages.ui.formatting import session_line
+from pages.ui.formatting import literal, session_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import block_picker
 
@@ -17,7 +17,7 @@ st.title(tr("day.title"))
 blocks = reference.blocks(db())
 col1, col2 = st.columns(2)
 with col1:
-    block = block_picker(blocks, "day_block")
+    block = block_picker(blocks, "day_block", "laundry.read")  # the queue shows phones: her blocks only
 with col2:
     day = st.date_input(tr("day.date"), value=today(), format="DD/MM/YYYY", key="day_date")
 
@@ -31,7 +31,7 @@ if not sessions:
     st.info(tr("day.no_sessions"))
 for session in sessions:
     col1, col2, col3 = st.columns([4, 2, 1])
-    col1.markdown(f"**{session_line(session)}**")
+    col1.markdown(f"**{literal(session_line(session))}**")
     if session["status"] == "cancelled":
         col2.markdown(f":red[{tr('day.cancelled')}]")
     else:
@@ -52,7 +52,7 @@ if not loads:
 advancing = Form("load")
 for load in loads:
     col1, col2, col3 = st.columns([4, 2, 2])
-    col1.markdown(f"**{load['starts_at'][11:]}** · {load['full_name']}")
+    col1.markdown(f"**{load['starts_at'][11:]}** · {literal(load['full_name'])}")
     col2.markdown(tr(f"load_status.{load['load_status']}"))
     for next_status in laundry.next_states(load):  # "No llegó" only once her slot has started
         if col3.button(tr(f"load_action.{next_status}"), key=advancing.key(f"{load['participant_id']}_{next_status}")):

@@ -9,7 +9,7 @@ from caremgmt.core.clock import today
 from caremgmt.registry import persons
 from caremgmt.scheduling import laundry
 from pages.ui.actions import Form, page_header, read_or_stop, write
-from pages.ui.formatting import person_line
+from pages.ui.formatting import literal, person_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import block_picker
 
@@ -19,17 +19,17 @@ person_id = page_header("laundry.title")
 person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 blocks = reference.blocks(db())
 limit = laundry.weekly_limit(db())
-st.subheader(person_line(person))
+st.subheader(literal(person_line(person)))
 st.caption(tr("laundry.rules", limit=limit))
 col1, col2 = st.columns(2)
 with col1:
-    block = block_picker(blocks, "laundry_block")
+    block = block_picker(blocks, "laundry_block", "booking.write")
 with col2:
     day = st.date_input(tr("day.date"), value=today(), min_value=today(), format="DD/MM/YYYY", key="laundry_date")
 
 standing = laundry.standing(db(), current, person_id, day)
 if standing.message:
-    st.warning(standing.message.render(current.language))
+    st.warning(literal(standing.message.render(current.language)))
 else:
     st.success(tr("laundry.may_book", n=standing.used, limit=standing.limit))
 

@@ -9,7 +9,7 @@ import streamlit as st
 from caremgmt.registry.search import search_persons
 from caremgmt.scheduling import attendance, timetable
 from pages.ui.actions import Form, read_or_stop, selected, write
-from pages.ui.formatting import person_line, session_line
+from pages.ui.formatting import literal, person_line, session_line
 from pages.ui.session import db, tr, user
 
 current = user()
@@ -25,11 +25,11 @@ walk_ins: dict[int, str] = st.session_state.setdefault(f"walk_ins_{session_id}",
 # Statuses marked so far survive the table being rebuilt (a walk-in added).
 marks: dict[int, str] = st.session_state.setdefault(f"marks_{session_id}", {})
 session = read_or_stop(lambda: timetable.get_session(db(), session_id))
-rows = attendance.roster(db(), current, session_id)
-st.subheader(session_line(session))
+rows = read_or_stop(lambda: attendance.roster(db(), current, session_id))  # another block's: refused
+st.subheader(literal(session_line(session)))
 closed = attendance.refusal(session)  # what saving would be refused for, said before anyone tries
 if closed:
-    st.info(closed.render(current.language))
+    st.info(literal(closed.render(current.language)))
     st.dataframe(
         pd.DataFrame({tr("roster.person"): [r["full_name"] for r in rows]}, dtype="object"),
         hide_index=True,
@@ -100,7 +100,7 @@ if query:
     found = search_persons(db(), current, query, page_size=8)
     for person in found.rows:
         col1, col2 = st.columns([5, 1])
-        col1.markdown(person_line({**person, "full_name": None}))
+        col1.markdown(literal(person_line({**person, "full_name": None})))
         if col2.button(tr("roster.add"), key=f"walk_in_{person['id']}"):
             walk_ins[person["id"]] = f"{person['first_names']} {person['last_names']}"
             st.rerun()

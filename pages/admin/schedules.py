@@ -5,11 +5,11 @@ import datetime as dt
 
 import streamlit as st
 
-from caremgmt.core import reference
+from caremgmt.core import policy, reference
 from caremgmt.core.clock import today
 from caremgmt.scheduling import catalogue, laundry, timetable
 from pages.ui.actions import Form, write
-from pages.ui.formatting import service_label, session_line
+from pages.ui.formatting import literal, service_label, session_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import block_picker, choice, field_error, labeller
 
@@ -17,7 +17,7 @@ current = user()
 st.title(tr("schedules.title"))
 blocks = reference.blocks(db())
 service_rows = catalogue.list_services(db())
-block = block_picker(blocks, "schedules_block")
+block = block_picker(blocks, "schedules_block", "schedule.manage")
 
 
 def schedule_line(schedule: dict) -> str:
@@ -28,15 +28,17 @@ def schedule_line(schedule: dict) -> str:
     )
 
 
-with st.expander(tr("schedules.laundry_settings"), icon=":material/local_laundry_service:"):
-    limit = laundry.weekly_limit(db())
-    # Number fields here carry no min_value/max_value: the domain says what a
-    # value may be (the widget would refuse it on its own, in English).
-    new_limit = st.number_input(tr("schedules.laundry_limit"), value=limit, step=1, key="laundry_limit")
-    limiting = Form("laundry_limit")
-    field_error(limiting.scope, "limit")
-    if st.button(tr("schedules.save_limit"), key=limiting.key("save")) and new_limit != limit:
-        write(limiting, laundry.set_weekly_limit, new_limit, done=tr("schedules.limit_saved", limit=new_limit))
+# The weekly limit is the whole city's: only those with the whole city set it.
+if policy.permits(current, "schedule.manage", None):
+    with st.expander(tr("schedules.laundry_settings"), icon=":material/local_laundry_service:"):
+        limit = laundry.weekly_limit(db())
+        # Number fields here carry no min_value/max_value: the domain says what a
+        # value may be (the widget would refuse it on its own, in English).
+        new_limit = st.number_input(tr("schedules.laundry_limit"), value=limit, step=1, key="laundry_limit")
+        limiting = Form("laundry_limit")
+        field_error(limiting.scope, "limit")
+        if st.button(tr("schedules.save_limit"), key=limiting.key("save")) and new_limit != limit:
+            write(limiting, laundry.set_weekly_limit, new_limit, done=tr("schedules.limit_saved", limit=new_limit))
 
 new_tab, list_tab = st.tabs([tr("schedules.new"), tr("schedules.existing")])
 creating = Form("sch")
@@ -165,7 +167,8 @@ with list_tab:
     for session in sessions:
         col1, col2, col3 = st.columns([4, 1, 1])
         cancelled = session["status"] == "cancelled"
-        col1.markdown(("~~" + session_line(session) + "~~") if cancelled else session_line(session))
+        line = literal(session_line(session))
+        col1.markdown(f"~~{line}~~" if cancelled else line)
         if cancelled:
             continue
         if col2.button(tr("schedules.cancel"), key=cancelling.key(session["id"])):

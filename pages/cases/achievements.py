@@ -4,11 +4,12 @@ completion or training, and what she achieved (diplomas, certificates, jobs)."""
 import streamlit as st
 
 from caremgmt.casework import outcomes
+from caremgmt.core import policy
 from caremgmt.core.clock import today
 from caremgmt.core.i18n import format_date
 from caremgmt.registry import persons
 from pages.ui.actions import Form, page_header, read_or_stop, write
-from pages.ui.formatting import person_line
+from pages.ui.formatting import literal, person_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import ANY_DATE, choice, field_error
 
@@ -49,7 +50,7 @@ def outcome_fields(form: Form, kind: str | None) -> dict:
 person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 enrolment_rows = outcomes.enrolments(db(), current, person_id)
 outcome_rows = outcomes.person_outcomes(db(), current, person_id)
-st.subheader(person_line(person))
+st.subheader(literal(person_line(person)))
 
 st.header(tr("achievements.enrolments"))
 for row in enrolment_rows:
@@ -58,7 +59,7 @@ for row in enrolment_rows:
         f" · {tr('achievements.applied_on', date=row['applied_on'])}"
     )
     following = outcomes.ENROLMENT_TRANSITIONS[row["status"]]
-    if not following:
+    if not following or not policy.permits(current, "case.write", row["block_code"] or person["home_block"]):
         continue
     columns = st.columns(len(following))
     advancing = Form("enrol")
@@ -71,20 +72,31 @@ for row in enrolment_rows:
                     write(completing, outcomes.advance_enrolment, row["id"], "completed", data, done=SAVED)
         elif col.button(tr(f"enrolment_action.{status}"), key=advancing.key(f"{row['id']}_{status}")):
             write(advancing, outcomes.advance_enrolment, row["id"], status, done=SAVED)
-applying = Form("apply")
-with st.form(applying.id):
-    programme = choice(
-        applying.scope, "programme", tuple(outcomes.PROGRAMMES), "programme", applying.key("programme"), required=True
-    )
-    if st.form_submit_button(tr("achievements.apply"), key=applying.key()):
-        write(applying, outcomes.apply, person_id, programme, person["home_block"], done=SAVED)
+# Programmes and outcomes are recorded at her home block, by its staff.
+may_write = policy.permits(current, "case.write", person["home_block"])
+if may_write:
+    applying = Form("apply")
+    with st.form(applying.id):
+        programme = choice(
+            applying.scope,
+            "programme",
+            tuple(outcomes.PROGRAMMES),
+            "programme",
+            applying.key("programme"),
+            required=True,
+        )
+        if st.form_submit_button(tr("achievements.apply"), key=applying.key()):
+            write(applying, outcomes.apply, person_id, programme, person["home_block"], done=SAVED)
 
 st.header(tr("achievements.outcomes"))
 for row in outcome_rows:
-    details = " · ".join(str(v) for v in (row["institution"], row["course"], row["description"], row["evidence"]) if v)
+    details = " · ".join(
+        literal(v) for v in (row["institution"], row["course"], row["description"], row["evidence"]) if v
+    )
     st.markdown(f"**{tr('outcome.' + row['kind'])}** · {format_date(row['achieved_on'], current.language)} · {details}")
-recording = Form("outcome_new")
-with st.expander(tr("achievements.record")), st.form(recording.id):
-    data = outcome_fields(recording, None)
-    if st.form_submit_button(tr("achievements.record"), type="primary", key=recording.key()):
-        write(recording, outcomes.record_outcome, person_id, data, done=SAVED)
+if may_write:
+    recording = Form("outcome_new")
+    with st.expander(tr("achievements.record")), st.form(recording.id):
+        data = outcome_fields(recording, None)
+        if st.form_submit_button(tr("achievements.record"), type="primary", key=recording.key()):
+            write(recording, outcomes.record_outcome, person_id, data, done=SAVED)

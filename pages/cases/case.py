@@ -8,13 +8,14 @@ import streamlit as st
 
 from caremgmt.casework import cases, institutions, referrals
 from caremgmt.casework.outcomes import PROGRAMMES
+from caremgmt.core import policy
 from caremgmt.core.clock import to_local, today
 from caremgmt.core.i18n import format_date, vega_locale, vega_time_format
 from caremgmt.registry import persons
 from caremgmt.scheduling import catalogue, timetable
 from pages.ui import charts
 from pages.ui.actions import Form, page_header, read_or_stop, write
-from pages.ui.formatting import person_line, service_label, session_line
+from pages.ui.formatting import literal, person_line, service_label, session_line
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import choice, field_error, labeller
 
@@ -22,15 +23,19 @@ current = user()
 person_id = page_header("case.title")
 
 person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
-case = cases.current_case(db(), current, person_id)
-workers = cases.case_workers(db(), current)
+case = read_or_stop(lambda: cases.current_case(db(), current, person_id))  # another block's open case: refused
+case_block = case["block_code"] if case else person["home_block"]
+workers = cases.case_workers(db(), current, case_block) if policy.permits(current, "case.read", case_block) else []
 worker_names = {w["id"]: w["username"] for w in workers}
-st.subheader(person_line(person))
+st.subheader(literal(person_line(person)))
 
 if case is None or case["status"] == "closed":
     if case:
         st.caption(tr("case.last_closed", at=to_local(case["closed_at"])))
         st.text(case["close_reason"])  # typed by a person: plain text
+    if not policy.permits(current, "case.write", person["home_block"]):  # a case opens at her home block
+        st.info(tr("error.other_block"))
+        st.stop()
     opening = Form("case_new")
     with st.form(opening.id):
         priority = choice(
@@ -53,7 +58,7 @@ if case is None or case["status"] == "closed":
 case_id = case["id"]
 col1, col2, col3 = st.columns(3)
 col1.metric(tr("field.priority"), tr(f"priority.{case['priority']}"))
-col2.metric(tr("field.case_worker_id"), case["case_worker"] or "—")
+col2.metric(tr("field.case_worker_id"), literal(case["case_worker"] or "—"))
 col3.metric(tr("case.opened_on"), format_date(to_local(case["opened_at"]), current.language))
 with st.expander(tr("case.manage")):
     editing = Form(f"case_edit_{case_id}")
@@ -170,7 +175,7 @@ with plan_tab:
     for goal in goal_rows:
         col1, col2, col3 = st.columns([5, 1, 1])
         col1.markdown(
-            f"**{tr('domain.' + goal['domain'])}** · {goal['description']}"
+            f"**{tr('domain.' + goal['domain'])}** · {literal(goal['description'])}"
             f" · {tr('case.target', date=goal['target_date'])}"
             f" · {tr('goal_status.' + goal['status'])}"
         )
@@ -201,7 +206,8 @@ def show_notes() -> None:
         badge = f" · :red[{tr('case.confidential')}]" if note["confidential"] else ""
         fix = f" · {tr('case.corrects', id=note['corrects_note_id'])}" if note["corrects_note_id"] else ""
         fixed = f" · :orange[{tr('case.corrected_by', id=note['corrected_by'])}]" if note["corrected_by"] else ""
-        st.markdown(f"**#{note['id']}** · {to_local(note['written_at'])} · {note['author']}{badge}{fix}{fixed}")
+        author = literal(note["author"])
+        st.markdown(f"**#{note['id']}** · {to_local(note['written_at'])} · {author}{badge}{fix}{fixed}")
         st.text(note["body"])
     noting = Form(f"note_{case_id}")
     with st.form(noting.id):
@@ -239,6 +245,7 @@ with referrals_tab:
     following = Form("ref_status")
     for row in referral_rows:
         target = row["institution"] or (service_label(row) if row["name_es"] else tr(f"programme.{row['programme']}"))
+        target = literal(target)  # an institution's or a service's name, as typed
         late = f" · :red[{tr('case.overdue')}]" if row["overdue"] else ""
         col1, col2 = st.columns([4, 2])
         col1.markdown(
@@ -325,9 +332,10 @@ with tasks_tab:
             if task["status"] == "open" and task["due_on"] < today().isoformat()
             else ""
         )
+        strike = "~~" if task["status"] == "done" else ""
         col1.markdown(
-            f"{'~~' if task['status'] == 'done' else ''}{task['description']}{'~~' if task['status'] == 'done' else ''}"
-            f" · {task['owner']} · {tr('case.due_on', date=task['due_on'])}{late}"
+            f"{strike}{literal(task['description'])}{strike}"
+            f" · {literal(task['owner'])} · {tr('case.due_on', date=task['due_on'])}{late}"
         )
         if task["status"] == "open" and col2.button(tr("case.task_done"), key=finishing.key(task["id"])):
             write(finishing, cases.complete_task, task["id"], done=tr("case.saved"))

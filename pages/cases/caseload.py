@@ -65,5 +65,5 @@ with mine:
     show(cases.caseload(db(), current), "mine")
 if block_tab is not None:
     with block_tab:
-        block = block_picker(reference.blocks(db()), "caseload_block")
+        block = block_picker(reference.blocks(db()), "caseload_block", "case.confidential")
         show(cases.caseload(db(), current, block_code=block), "block")

@@ -4,10 +4,11 @@ import streamlit as st
 
 from caremgmt.core import auth
 from pages.ui.actions import SEARCH_PAGE
+from pages.ui.formatting import literal
 from pages.ui.session import tr, user
 
 current = user()
-st.title(tr("home.title", name=current.username))
+st.title(tr("home.title", name=literal(current.username)))
 st.write(tr(f"home.role_intro.{current.role}"))
 if auth.allowed(current, "person.read"):
     st.page_link(SEARCH_PAGE, label=tr("nav.search"), icon=":material/search:")

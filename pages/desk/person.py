@@ -12,7 +12,7 @@ from caremgmt.registry.validation import format_phone
 from caremgmt.scheduling import attendance, booking
 from caremgmt.scheduling.carehours import care_hours_freed
 from pages.ui.actions import SEARCH_PAGE, Form, open_page, open_person, read_or_stop, selected, write
-from pages.ui.formatting import label, person_line, service_label, session_line
+from pages.ui.formatting import label, literal, person_line, service_label, session_line
 from pages.ui.person_fields import cared_person_fields, caregiver_fields
 from pages.ui.session import db, tr, user
 
@@ -27,14 +27,14 @@ if person_id is None:
 person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
 localities = reference.localities(db())
 blocks = reference.blocks(db(), include_closed=True)
-history = persons.person_history(db(), current, person_id)
 bookings = booking.person_bookings(db(), current, person_id)
 attended = attendance.summary(db(), current, person_id)
 freed = care_hours_freed(db(), person_id=person_id)
 
-st.title(person["full_name"])
+# Names, places and numbers as typed: literal inside markdown.
+st.title(literal(person["full_name"]))
 kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_for")
-st.caption(f"{person_line(person)} · {kind}")
+st.caption(f"{literal(person_line(person))} · {kind}")
 if attended["flagged"]:
     st.warning(tr("person.absence_flag", n=attended["absence_streak"]))
 col1, col2, col3, col4 = st.columns(4)
@@ -86,7 +86,7 @@ with activities:
     cancelling = Form("cancel_booking")
     for row in bookings:
         col1, col2, col3 = st.columns([4, 2, 1])
-        col1.markdown(session_line({**row, "room": None}))
+        col1.markdown(literal(session_line({**row, "room": None})))
         if row["status"] == "waitlisted":
             col2.markdown(tr("book.waitlisted", position=row["position"]))
         elif row["load_status"]:
@@ -131,7 +131,7 @@ with details:
     }
     col1, col2 = st.columns(2)
     for i, (field, value) in enumerate(shown.items()):
-        (col1 if i % 2 == 0 else col2).markdown(f"**{tr('field.' + field)}:** {value}")
+        (col1 if i % 2 == 0 else col2).markdown(f"**{tr('field.' + field)}:** {literal(value)}")
     editing = Form(f"edit{person_id}")
     with st.expander(tr("person.edit"), icon=":material/edit:"), st.form(editing.id):
         if person["is_caregiver"]:
@@ -152,7 +152,7 @@ with people:
         for row in rows:
             col1, col2 = st.columns([5, 1])
             col1.markdown(
-                f"**{person_line(row)}** · {label('relationship', row['relationship'])}"
+                f"**{literal(person_line(row))}** · {label('relationship', row['relationship'])}"
                 f" · {label('care_need', row['care_need'])}"
             )
             # Two people may care for each other: the key names the list too.
@@ -186,11 +186,11 @@ with people:
     outcome = st.session_state.get(outcome_key)
     if outcome is not None:
         candidates = [outcome.person] if isinstance(outcome, DuplicateDocument) else outcome.matches
-        st.error(outcome.message.render(current.language))
+        st.error(literal(outcome.message.render(current.language)))
         link_fields = {"relationship": dependent["relationship"], "care_need": dependent["care_need"]}
         for match in candidates:
             col1, col2 = st.columns([5, 1])
-            col1.markdown(f"**{person_line(match)}**")
+            col1.markdown(f"**{literal(person_line(match))}**")
             if col2.button(tr("person.link_this"), key=adding.key(f"link_{match['id']}")):
                 add({"existing_person_id": match["id"], **link_fields})
         if isinstance(outcome, ProbableDuplicates) and st.button(
@@ -222,6 +222,8 @@ with consents_tab:
             write(giving, persons.give_consent, person_id, purpose, done=tr("consent.given"))
 
 with history_tab:
+    # Reading the audit log is itself audited: only when the tab is the one open.
+    history = persons.person_history(db(), current, person_id) if history_tab.open else []
     st.dataframe(
         [
             {

@@ -16,7 +16,7 @@ from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates
 from caremgmt.registry import persons, vocab
 from pages.ui import drafts
 from pages.ui.actions import Form, open_person, write
-from pages.ui.formatting import person_line
+from pages.ui.formatting import literal, person_line
 from pages.ui.person_fields import cared_person_fields, caregiver_fields
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import choice, field_error
@@ -72,7 +72,7 @@ for i in range(int(count)):
     st.subheader(tr("register.dependent", n=i + 1), anchor=False)
     before = (draft.get("dependents") or [])[i : i + 1] or [{}]
     if i in links:
-        st.info(tr("register.linked_existing", person=person_line(links[i])))
+        st.info(tr("register.linked_existing", person=literal(person_line(links[i]))))
         col1, col2 = st.columns(2)
         with col1:
             relationship = choice(
@@ -175,7 +175,7 @@ if submitted:
 outcome = st.session_state.get("reg_outcome") or {}
 if "duplicate" in outcome:
     person, field = outcome["duplicate"], outcome["field"]
-    st.error(tr("register.duplicate_document", person=person_line(person)))
+    st.error(tr("register.duplicate_document", person=literal(person_line(person))))
     col1, col2 = st.columns(2)
     if col1.button(tr("register.open_existing"), key="reg_open_duplicate"):
         open_person(person["id"])
@@ -193,7 +193,7 @@ if "matches" in outcome:
             else tr("register.dependent", n=int(match["field"].split(".")[1]) + 1)
         )
         col1, col2 = st.columns([5, 1])
-        col1.markdown(f"**{person_line(match)}** · {section} · {tr('register.matched_on', reasons=reasons)}")
+        col1.markdown(f"**{literal(person_line(match))}** · {section} · {tr('register.matched_on', reasons=reasons)}")
         if col2.button(tr("common.open"), key=f"reg_open_match_{match['id']}_{match['field']}"):
             open_person(match["id"])
     if st.button(tr("register.confirm_different"), key=form.key("confirm_new"), type="primary"):

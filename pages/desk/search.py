@@ -4,7 +4,7 @@ import streamlit as st
 
 from caremgmt.registry.search import search_persons
 from pages.ui.actions import open_person
-from pages.ui.formatting import person_line
+from pages.ui.formatting import literal, person_line
 from pages.ui.session import db, tr, user
 
 st.title(tr("search.title"))
@@ -25,7 +25,7 @@ if result.mode != "empty":
     for person in result.rows:
         col1, col2 = st.columns([5, 1])
         role = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_for")
-        col1.markdown(f"**{person_line({**person, 'full_name': None})}** · {role}")
+        col1.markdown(f"**{literal(person_line({**person, 'full_name': None}))}** · {role}")
         if col2.button(tr("common.open"), key=f"open_{person['id']}"):
             open_person(person["id"])
     col1, col2, col3 = st.columns([1, 1, 4])

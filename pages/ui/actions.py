@@ -4,15 +4,23 @@ between pages."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
+from streamlit.errors import FragmentHandledException
 
 from caremgmt.core.errors import CareError, NotFound, ValidationError
+from pages.ui.formatting import literal
 from pages.ui.session import db, language, tr, user
 from pages.ui.widgets import set_errors, show_field_errors
+
+# Where an unexpected error of a script run is written, with the code its user is shown.
+LOG = logging.getLogger("caremgmt.app")
 
 T = TypeVar("T")
 
@@ -112,15 +120,16 @@ def write(
 
 def show_refusal(error: CareError, scope: str | None = None) -> None:
     """A refusal's message in the user's language, never a traceback. With a
-    ``scope``, a ValidationError's messages go under the scope's widgets."""
+    ``scope``, a ValidationError's messages go under the scope's widgets. A
+    message may quote what was typed (a name, a code): shown literally."""
     if isinstance(error, ValidationError):
         unplaced = show_field_errors(scope, error) if scope else list(error.errors.values())
         if len(unplaced) < len(error.errors):
-            st.error(error.message.render(language()))  # "check the marked fields"
+            st.error(literal(error.message.render(language())))  # "check the marked fields"
         for message in unplaced:
-            st.error(message.render(language()))
+            st.error(literal(message.render(language())))
     else:
-        st.error(error.message.render(language()))
+        st.error(literal(error.message.render(language())))
 
 
 def read_or_stop(read: Callable[[], T]) -> T:
@@ -139,7 +148,8 @@ def read_or_stop(read: Callable[[], T]) -> T:
 
 
 def flash(message: str) -> None:
-    """A confirmation for the page the user lands on next. It stays a few seconds,
+    """A confirmation (plain text, which may quote what was typed: it is shown
+    literally) for the page the user lands on next. It stays a few seconds,
     also over a refusal that follows at once (the second click of a slow double
     click landing on the new, empty form): the first click did write."""
     st.session_state[FLASH] = {"text": message, "until": time.monotonic() + FLASH_SECONDS, "page": None}
@@ -156,7 +166,7 @@ def show_flash(page: str) -> None:
         return
     note["page"] = page if note["page"] is None else note["page"]
     if note["page"] == page:
-        st.success(note["text"])
+        st.success(literal(note["text"]))
 
 
 def selected(param: str) -> int | None:
@@ -200,3 +210,24 @@ def open_case(person_id: int) -> None:
 
 def open_session(session_id: int) -> None:
     st.switch_page(ROSTER_PAGE, query_params={"session": session_id})
+
+
+@contextlib.contextmanager
+def errors_reported() -> Iterator[None]:
+    """What a run raises shown without a traceback (client.showErrorDetails is
+    "none" as well): a refusal no page caught as its translated message, anything
+    else as a short code that finds its traceback in the server's log. Streamlit's
+    own signals (st.rerun, st.stop, st.switch_page) are BaseExceptions and pass
+    untouched; an error inside a fragment, already shown by Streamlit, too."""
+    try:
+        yield
+    except FragmentHandledException:
+        raise
+    except CareError as error:
+        LOG.warning("refusal not handled by its page: %s", error.message.key)
+        show_refusal(error)
+    except Exception:
+        code = secrets.token_hex(4).upper()
+        current = st.session_state.get("user")
+        LOG.exception("unexpected error %s (user %s)", code, current.id if current else "-")
+        st.error(tr("error.unexpected", code=code))

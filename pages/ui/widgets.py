@@ -11,10 +11,11 @@ import datetime as dt
 
 import streamlit as st
 
+from caremgmt.core import policy
 from caremgmt.core.clock import today
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message
-from pages.ui.formatting import label
+from pages.ui.formatting import label, literal
 from pages.ui.session import language, run_state, tr, user
 
 # The widest bounds st.date_input takes. Left to itself it bounds a date to ten
@@ -35,8 +36,8 @@ def _slots(scope: str) -> dict[str, list]:
 
 
 def _show(slot, message: Message | None) -> None:
-    if message:
-        slot.markdown(f":red[{message.render(language())}]")
+    if message:  # its parameters may be what was typed (a name, a code)
+        slot.markdown(f":red[{literal(message.render(language()))}]")
     else:
         slot.empty()
 
@@ -157,8 +158,16 @@ def taken(key: str) -> str:
     return st.session_state.pop(_TAKEN + key, "")
 
 
-def block_picker(blocks: list[dict], key: str) -> str | None:
-    """The user's own block by default; others may pick another."""
+def block_picker(blocks: list[dict], key: str, action: str | None = None) -> str | None:
+    """The user's own block by default; others may pick another. With ``action``,
+    only the blocks where the policy lets her take it (the service refuses the
+    rest anyway); none at all: the page says so and stops."""
+    if action is not None:
+        allowed = [b for b in blocks if policy.permits(user(), action, b["code"])]
+        if blocks and not allowed:
+            st.info(tr("error.other_block"))
+            st.stop()
+        blocks = allowed
     codes = [b["code"] for b in blocks]
     names = {b["code"]: b["name"] for b in blocks}
     own = user().block_code
