@@ -5,6 +5,8 @@ see, and the one database connection of the run.
 `streamlit run streamlit_app.py` finds ``app`` below and serves it; each script
 run executes this file as ``__main__`` and draws the page."""
 
+import logging
+
 import streamlit as st
 
 from caremgmt.core import auth, reference
@@ -12,19 +14,26 @@ from caremgmt.core.actor import User
 from caremgmt.core.db import db_path
 from caremgmt.core.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
-from pages.ui.actions import Form, flash, show_flash, write
+from pages.ui.actions import LOG, Form, errors_reported, flash, show_flash, write
+from pages.ui.formatting import literal
 from pages.ui.session import db, language, script_run, tr
-from pages.ui.sign_in import ROUTES, hand_over_cookie, identify, sign_out
+from pages.ui.sign_in import ROUTES, hand_over_cookie, identify, must_change_password, sign_out
 
 if __name__ != "__main__":  # imported by the server for its ASGI app
     from streamlit.runtime.pages_manager import PagesManager
 
     # Our folder is called pages/ (the design card), which Streamlit takes for
     # its old multipage layout until the first st.navigation call says
-    # otherwise: the first runs after a start would show "Page not found" for
-    # every address but the root. This app always navigates with st.navigation.
+    # otherwise. That layout would serve pages/*.py by their names to anyone,
+    # before any login: there are none (every page sits in a sub-folder, which
+    # it never reads; tests/pages/test_unexpected_errors.py holds this), and it
+    # is switched off here as well. This app always navigates with st.navigation.
     PagesManager.uses_pages_directory = False
     app = st.App("streamlit_app.py", routes=ROUTES)
+    if not LOG.handlers:  # the server's console, with the time (Python's fallback has none)
+        _console = logging.StreamHandler()
+        _console.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        LOG.addHandler(_console)
 
 # Sections of the navigation: (catalogue key of the section, pages), each page
 # (file, catalogue key of its title, icon, permission needed or None for all).
@@ -36,6 +45,7 @@ SECTIONS = (
             ("pages/desk/search.py", "nav.search", ":material/search:", "person.read"),
             ("pages/desk/register.py", "nav.register", ":material/person_add:", "person.write"),
             ("pages/desk/person.py", "nav.person", ":material/badge:", "person.read"),
+            ("pages/access/password.py", "nav.password", ":material/password:", None),
         ),
     ),
     (
@@ -77,6 +87,7 @@ SECTIONS = (
 
 
 HOME = "pages/desk/home.py"
+PASSWORD = "pages/access/password.py"
 
 
 def _language_picker(current: User | None) -> None:
@@ -107,7 +118,7 @@ def _keep_user(account: User) -> None:
 
 
 def _sidebar(current: User) -> None:
-    st.sidebar.markdown(f"**{current.username}** · {tr('role.' + current.role)}")
+    st.sidebar.markdown(f"**{literal(current.username)}** · {literal(tr('role.' + current.role))}")
     if current.block_code:
         names = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
         st.sidebar.text(names.get(current.block_code, current.block_code))  # typed by an admin: plain text
@@ -121,11 +132,16 @@ def _logged_out():
     every page's address shows the login, and after it the page itself."""
     first_run = not auth.has_users(db())
     entry, title = ("pages/access/setup.py", "nav.setup") if first_run else ("pages/access/login.py", "nav.login")
+    return _only(entry, title)
+
+
+def _only(entry: str, title: str):
+    """``entry`` alone, at every page's address (and after it, the page asked for)."""
     pages = [st.Page(entry, title=tr(title), default=True)] + [
         st.Page(entry, title=tr(title), url_path=_url_path(path), visibility="hidden")
         for _, section_pages in SECTIONS
         for path, *_ in section_pages
-        if path != HOME
+        if path not in (HOME, entry)
     ]
     return st.navigation(pages, position="hidden")
 
@@ -137,7 +153,9 @@ def _url_path(path: str) -> str:
 def _navigation(current: User):
     """Every page, those the role may not open hidden: an address of one of
     those lands on the home page with a message (not Streamlit's "page not
-    found")."""
+    found"). After an admin reset her password, only its change, until she makes it."""
+    if must_change_password():
+        return _only(PASSWORD, "nav.password")
     forbidden = set()
     sections = {}
     for section, pages in SECTIONS:
@@ -164,11 +182,11 @@ def _navigation(current: User):
 
 
 def main() -> None:
-    st.set_page_config(page_title="caremgmt", page_icon=":material/diversity_1:", layout="wide")
+    st.set_page_config(page_title="caremgmt", page_icon="🤝", layout="wide")
     ensure_initialized(db_path())
     # One connection for the whole run, closed however the run ends (st.rerun,
     # st.stop and st.switch_page raise); pages reach it through pages.ui.session.db.
-    with script_run():
+    with script_run(), errors_reported():
         current = identify()
         _language_picker(current)
         if current is None:

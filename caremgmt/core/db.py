@@ -21,6 +21,7 @@ from caremgmt.core.migrations import dump_schema, migrations
 BUSY_TIMEOUT_MS = 10_000
 
 _migrated: set[str] = set()
+_private_checked: set[str] = set()
 _migrate_lock = threading.Lock()
 
 
@@ -38,7 +39,7 @@ def connect(path: str | None = None) -> Database:
     """
     path = path or db_path()
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _private_file(path)
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     db = Database(conn)
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -48,6 +49,33 @@ def connect(path: str | None = None) -> Database:
         db.execute("PRAGMA synchronous = NORMAL")
     _migrate_once(db, path)
     return db
+
+
+PRIVATE_MODE = 0o600
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _private_file(path: str) -> None:
+    """The database holds personal data: a new file is created readable and
+    writable by its owner only (SQLite gives its -wal and -shm files the mode of
+    the database file). An existing file that others may read (made before this
+    rule) loses those rights, once per process; its group rights are left as
+    they are, since a group (say, the backup account's) is an operator's choice."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE))
+        return
+    except FileExistsError:
+        pass
+    key = os.path.abspath(path)
+    if key in _private_checked:
+        return
+    for name in (path, *(path + suffix for suffix in _SIDE_FILES)):
+        with contextlib.suppress(FileNotFoundError, PermissionError):  # not ours to change: left as it is
+            mode = os.stat(name).st_mode & 0o777
+            if mode & 0o007:
+                os.chmod(name, mode & ~0o007)
+    _private_checked.add(key)
 
 
 def _migrate_once(db: Database, path: str) -> None:

@@ -235,6 +235,11 @@ CREATE TABLE localities (
     name TEXT NOT NULL UNIQUE
 );
 
+CREATE TABLE login_secret (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    secret TEXT NOT NULL
+);
+
 CREATE TABLE login_sessions (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL REFERENCES users(id),
@@ -248,6 +253,13 @@ CREATE TABLE login_sessions (
 );
 
 CREATE INDEX login_sessions_user ON login_sessions(user_id, ended_at);
+
+CREATE TABLE login_throttle (
+    key TEXT PRIMARY KEY,
+    failures INTEGER NOT NULL CHECK (failures > 0),
+    last_failure_at TEXT NOT NULL,
+    locked_until TEXT
+) WITHOUT ROWID;
 
 CREATE TABLE name_keys (
     name_key TEXT NOT NULL,
@@ -438,7 +450,7 @@ CREATE TABLE persons (
     is_caregiver INTEGER NOT NULL DEFAULT 0 CHECK (is_caregiver IN (0, 1)),
     created_at TEXT NOT NULL,
     created_by INTEGER REFERENCES users(id),
-    updated_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)),
     CHECK ((doc_type IS NULL) = (doc_number IS NULL))
 );
 
@@ -683,4 +695,5 @@ CREATE TABLE users (
     language TEXT NOT NULL DEFAULT 'es' CHECK (language IN ('es', 'en')),
     active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
     created_at TEXT NOT NULL
-);
+, must_change_password INTEGER NOT NULL DEFAULT 0
+    CHECK (must_change_password IN (0, 1)), synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)));

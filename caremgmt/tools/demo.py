@@ -19,7 +19,7 @@ import random
 
 from sqlite_utils import Database
 
-from caremgmt.core import reference
+from caremgmt.core import audit, reference
 from caremgmt.core.actor import SYSTEM, User
 from caremgmt.core.clock import today as bogota_today
 from caremgmt.core.db import write_transaction
@@ -391,10 +391,35 @@ def _dependent(rng: random.Random, db: Database, today: dt.date, caregiver: dict
     }
 
 
+# The tables whose rows say whether a database is a demo's (migration 0013 marks them).
+TABLES = ("users", "persons")
+
+
+def real_rows(db: Database) -> dict[str, int]:
+    """How many accounts and persons of ``db`` are real, i.e. not written by a demo
+    generator (those are marked ``synthetic``). ``python -m caremgmt demo`` refuses to
+    write into a database that has any, unless forced; the first-run setup offers demo
+    data only to a database whose one account it has just made."""
+    return {table: db.execute(f"SELECT count(*) FROM {table} WHERE synthetic = 0").fetchone()[0] for table in TABLES}
+
+
+def record_load(db: Database, actor: User, added: dict[str, object]) -> None:
+    """The one audit entry of a demo load: what it added and how many real rows the
+    database held, as counts (never a row). Inside the load's last transaction."""
+    audit.record(
+        db,
+        actor,
+        "demo_load",
+        "database",
+        new={**added, **{f"real_{table}": n for table, n in real_rows(db).items()}},
+    )
+
+
 def generate(db: Database, persons: int, seed: int = 1, actor: User = SYSTEM) -> int:
     """Register about ``persons`` people (caregivers plus dependents) with their programme
-    and cases; returns how many. One transaction: a run that fails leaves nothing behind,
-    and the years of sessions are written without a commit per schedule."""
+    and cases, all marked synthetic, and audit the load; returns how many. One transaction:
+    a run that fails leaves nothing behind, and the years of sessions are written without
+    a commit per schedule. It does not look for real data (see ``real_rows``)."""
     (cache,) = db.execute("PRAGMA cache_size").fetchone()
     db.execute(f"PRAGMA cache_size = {-CACHE_KB}")  # the tables being filled stay in memory
     try:
@@ -408,6 +433,9 @@ def _generate(db: Database, persons: int, seed: int, actor: User) -> int:
     rng = random.Random(seed)
     today = bogota_today()
     blocks = [b for b in reference.blocks(db) if b["kind"] == "block"]
+    last_person, last_user = (
+        db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0] for table in ("persons", "users")
+    )
     created, caregivers = 0, []
     while created < persons:
         block = rng.choice(blocks)
@@ -443,6 +471,10 @@ def _generate(db: Database, persons: int, seed: int, actor: User) -> int:
             register_caregiver(db, actor, caregiver, dependents, consents, confirmed_new=True, today=today)
         )
         created += 1 + len(dependents)
+    # The write lock is held since the start: every person after the last one is ours.
+    db.execute("UPDATE persons SET synthetic = 1 WHERE id > ?", [last_person])
     generate_programme(db, rng, caregivers, actor)
     generate_cases(db, rng, caregivers, actor, lambda r: full_name(r, r.random() < 0.75))
+    (users,) = db.execute("SELECT count(*) FROM users WHERE id > ? AND synthetic = 1", [last_user]).fetchone()
+    record_load(db, actor, {"persons": created, "users": users, "seed": seed})
     return created

@@ -131,9 +131,9 @@ def ensure_case_workers(
     db: Database, rng: random.Random, actor: User, blocks: list[str], name: Callable[[random.Random], Name]
 ) -> dict[str, list[int]]:
     """One or two case workers at each block in ``blocks`` (two where it has several cases):
-    the block's front-desk accounts, and new ones where it has too few. A new account gets a
-    random password that is never shown or kept, so nobody can log in with it until an admin
-    sets one."""
+    the block's front-desk accounts, and new ones where it has too few. A new account is
+    marked synthetic and gets a random password that is never shown or kept, so nobody can
+    log in with it until an admin sets one."""
     workers: dict[str, list[int]] = {}
     for block in sorted(set(blocks)):
         wanted = 2 if blocks.count(block) >= CASES_FOR_A_SECOND_WORKER else 1
@@ -145,6 +145,7 @@ def ensure_case_workers(
         ]
         while len(staff) < wanted:
             user = auth.create_user(db, actor, _username(db, *name(rng)), secrets.token_urlsafe(24), "frontdesk", block)
+            db.execute("UPDATE users SET synthetic = 1 WHERE id = ?", [user.id])
             staff.append(user.id)
         workers[block] = staff[:wanted]
     return workers

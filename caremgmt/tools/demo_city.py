@@ -9,8 +9,9 @@ block). The schema's constraints and triggers (capacity, one booking per
 person and session, FTS index, impact facts) still run on every row; the
 no-overlap rule is checked once for the whole load instead (see
 ``_overlap_checked_once``), and the name keys are written once (see
-``_name_keys_once``). The impact facts are built at the end. Synthetic
-bulk rows carry no audit entries: no user did anything.
+``_name_keys_once``). The impact facts are built at the end. Persons are
+marked synthetic. Bulk rows carry no audit entries of their own (no user did
+anything): the load is one entry, with its counts.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from caremgmt.core.db import write_transaction
 from caremgmt.core.text import fold
 from caremgmt.impact import contact_facts
 from caremgmt.scheduling import timetable
+from caremgmt.tools import demo
 from caremgmt.tools.demo import MOBILE_PREFIXES, NEIGHBOURHOODS, full_name, given_names, relative_surnames
 
 
@@ -84,7 +86,8 @@ CARE_FOR_NEED = {"child_under_6": "INFANCIA", "older_person": "MAYORES", "disabi
 
 
 def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
-    """Build the data set; returns counts of what was written."""
+    """Build the data set and audit the load; returns counts of what was written. It does
+    not look for real data: ``python -m caremgmt demo`` does (caremgmt.tools.demo.real_rows)."""
     spec = SCALES[scale]
     rng = random.Random(seed)
     today = clock.today()
@@ -92,6 +95,7 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
     db.execute("PRAGMA synchronous = OFF")  # a rebuildable data set: speed over durability while loading
     db.execute(f"PRAGMA cache_size = {-CACHE_KB}")  # the indexes being filled stay in memory
     seconds, started = {}, time.perf_counter()
+    (before,) = db.execute("SELECT count(*) FROM persons").fetchone()
 
     def lap(name: str) -> None:
         nonlocal started
@@ -116,8 +120,10 @@ def generate(db: Database, scale: str, seed: int = 1) -> dict[str, int]:
         db.execute("PRAGMA cache_size = -2000")
     db.execute("ANALYZE")
     lap("analyze")
-    counts.update(seconds)
     counts["persons"] = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    with write_transaction(db):
+        demo.record_load(db, SYSTEM, {"scale": scale, "seed": seed, **counts, "persons": counts["persons"] - before})
+    counts.update(seconds)
     return counts
 
 
@@ -167,8 +173,8 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
                 "INSERT INTO persons (id, doc_type, doc_number, first_names, last_names, search_name, birth_date, sex,"
                 " gender_identity, phone, locality_code, neighbourhood, stratum, ethnicity, disability, migrant_status,"
                 " education_level, care_hours_per_day, registration_channel, home_block, is_caregiver, created_at,"
-                " updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " updated_at, synthetic)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
                 persons,
             )
             db.conn.executemany(

@@ -298,7 +298,17 @@ def wait_for_referrals(person_id: int, n: int, timeout: float = 20) -> None:
 def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
     env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-3"}
     subprocess.run(
-        [sys.executable, "-m", "caremgmt", "demo", "--persons", "300", "--seed", "2"],
+        [
+            sys.executable,
+            "-m",
+            "caremgmt",
+            "demo",
+            "--persons",
+            "300",
+            "--seed",
+            "2",
+            "--force",
+        ],  # beside the test accounts
         env=env,
         check=True,
         cwd=ROOT,

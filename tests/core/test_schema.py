@@ -172,6 +172,8 @@ def test_migrations_keep_their_set_and_names_and_run_in_file_order():
         "0009_login_sessions",
         "0010_facts_star_schema",
         "0011_duplicate_keys",
+        "0012_login_protection",
+        "0013_synthetic_rows",
     ]
 
 

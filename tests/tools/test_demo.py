@@ -3,6 +3,7 @@ over time and worked by the blocks' case workers, names people really have, ever
 referral going somewhere, nothing dated in the future."""
 
 import datetime as dt
+import json
 import random
 import re
 
@@ -10,11 +11,14 @@ import pytest
 
 from caremgmt.casework import timeline
 from caremgmt.core import auth, clock
+from caremgmt.core.actor import SYSTEM
 from caremgmt.core.db import connect
 from caremgmt.core.i18n import t
 from caremgmt.core.text import fold
+from caremgmt.registry import persons
 from caremgmt.setup import initialize
-from caremgmt.tools import demo
+from caremgmt.tools import cli, demo
+from tests.factories import RESEARCH_CONSENT, TODAY, caregiver_data
 
 PARTICLES = {"de", "del", "la", "las", "los"}
 
@@ -22,7 +26,7 @@ PARTICLES = {"de", "del", "la", "las", "los"}
 def build(path: str, persons: int, seed: int) -> tuple:
     initialize(path).close()
     db = connect(path)
-    admin = auth.create_first_admin(db, "admin", "admin-password-1")
+    admin = auth.create_first_admin(db, "admin", "clave-de-la-jefa-1")
     demo.generate(db, persons, seed=seed, actor=admin)  # as the first-run setup page does
     return db, admin
 
@@ -61,7 +65,7 @@ def test_case_workers_cannot_log_in_with_a_known_password(demo_db):
     assert workers
     assert len({h for _, h in workers}) == len(workers)  # each its own random password
     for username, _hash in workers:
-        for guess in (username, "admin-password-1", f"{username}-password-1"):
+        for guess in (username, "clave-de-la-jefa-1", f"{username}-password-1"):
             assert auth.authenticate(db, username, guess) is None
 
 
@@ -218,3 +222,65 @@ def test_a_seed_gives_the_same_programme_on_a_fresh_database(tmp_path, clock_at,
         assert dump(first) == dump(second)
     finally:
         first.close(), second.close()
+
+
+def test_demo_rows_are_marked_synthetic_and_the_load_is_one_audit_entry_of_counts(demo_db):
+    db, admin = demo_db
+    assert db.execute("SELECT count(*) FROM persons WHERE synthetic = 0").fetchone()[0] == 0
+    accounts = dict(db.execute("SELECT id, synthetic FROM users").fetchall())
+    assert accounts.pop(admin.id) == 0  # the first-run setup's administrator is real
+    assert accounts and set(accounts.values()) == {1}  # the case workers the demo made
+    entries = db.execute(
+        "SELECT user_id, entity, entity_id, person_id, old_values, new_values, detail FROM audit_log"
+        " WHERE action = 'demo_load'"
+    ).fetchall()
+    assert len(entries) == 1
+    *who, new, detail = entries[0]
+    assert who == [admin.id, "database", None, None, None] and detail is None
+    added = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    assert json.loads(new) == {"persons": added, "users": len(accounts), "seed": 2, "real_users": 1, "real_persons": 0}
+
+
+def test_city_scale_rows_are_synthetic_and_the_load_is_audited(city):
+    assert city.execute("SELECT count(*) FROM persons WHERE synthetic = 0").fetchone()[0] == 0
+    (new,) = city.execute("SELECT new_values FROM audit_log WHERE action = 'demo_load'").fetchone()
+    load = json.loads(new)
+    assert (load["scale"], load["persons"], load["real_users"], load["real_persons"]) == (
+        "small",
+        city.execute("SELECT count(*) FROM persons").fetchone()[0],
+        0,
+        0,
+    )
+    assert load["attendance"] == city.execute("SELECT count(*) FROM attendance").fetchone()[0]
+
+
+def written(db) -> tuple:
+    return tuple(
+        db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        for table in ("persons", "users", "audit_log", "sessions", "cases")
+    )
+
+
+@pytest.mark.parametrize("scale", [(), ("--scale", "small")], ids=["demo", "city generator"])
+def test_demo_refuses_a_database_with_a_real_account_and_writes_nothing(db_file, db, admin, capsys, scale):
+    before = written(db)
+    assert cli.main(["demo", "--db", db_file, "--persons", "20", *scale]) == 2
+    error = capsys.readouterr().err
+    assert "real data (accounts: 1, persons: 0" in error and "nothing was written" in error and "--force" in error
+    assert written(db) == before
+
+
+def test_demo_refuses_a_database_with_a_real_person(db_file, db, capsys):
+    persons.register_caregiver(db, SYSTEM, caregiver_data(), [], RESEARCH_CONSENT, today=TODAY)
+    before = written(db)
+    assert cli.main(["demo", "--db", db_file, "--persons", "20"]) == 2
+    assert "(accounts: 0, persons: 1" in capsys.readouterr().err
+    assert written(db) == before
+
+
+def test_demo_with_force_adds_synthetic_people_beside_the_real_ones(db_file, db, admin):
+    assert cli.main(["demo", "--db", db_file, "--persons", "20", "--force"]) == 0
+    assert demo.real_rows(db) == {"users": 1, "persons": 0}
+    assert db.execute("SELECT count(*) FROM persons WHERE synthetic = 1").fetchone()[0] >= 20
+    (new,) = db.execute("SELECT new_values FROM audit_log WHERE action = 'demo_load'").fetchone()
+    assert json.loads(new)["real_users"] == 1  # the entry says it went into a database with real data
