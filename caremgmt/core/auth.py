@@ -157,7 +157,7 @@ def create_user(
     language: str = "es",
 ) -> User:
     """Create an account (admins, or SYSTEM from the command line)."""
-    require(actor, "user.manage")
+    policy.check(db, actor, "user.manage")
     return _create(db, actor, username, password, role, block_code, language, first_admin=False)
 
 
@@ -353,7 +353,7 @@ def account_id(db: Database, username: str) -> int:
 
 def unlock(db: Database, actor: User, user_id: int) -> None:
     """Clear an account's failed logins and lock (an admin, or SYSTEM from the command line)."""
-    require(actor, "user.manage")
+    policy.check(db, actor, "user.manage")
     row = db.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
     if row is None:
         raise NotFound("user")
@@ -425,7 +425,7 @@ def reset_password(db: Database, actor: User, user_id: int) -> str:
     """An admin (or SYSTEM) gives an account a temporary password, returned to hand
     over: her sessions end, her lock is cleared, and at her next login she must
     choose her own before she can open anything else."""
-    require(actor, "user.manage")
+    policy.check(db, actor, "user.manage")
     if actor.id is not None and user_id == actor.id:
         raise ValidationError({"user": Message("error.cannot_reset_self")})
     row = db.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
@@ -453,7 +453,7 @@ def set_language(db: Database, user: User, language: str) -> User:
 
 
 def list_users(db: Database, actor: User) -> list[dict]:
-    require(actor, "user.manage")
+    policy.check(db, actor, "user.manage")
     accounts = list(
         db.query(
             "SELECT id, username, role, block_code, language, active, created_at, must_change_password"
@@ -466,7 +466,7 @@ def list_users(db: Database, actor: User) -> list[dict]:
 
 
 def set_active(db: Database, actor: User, user_id: int, active: bool) -> None:
-    require(actor, "user.manage")
+    policy.check(db, actor, "user.manage")
     if user_id == actor.id and not active:
         raise ValidationError({"active": Message("error.cannot_deactivate_self")})
     with write_transaction(db):

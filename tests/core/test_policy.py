@@ -425,3 +425,19 @@ def test_who_wrote_a_confidential_note_shows_only_to_who_may_read_it(db, world, 
     assert timeline_notes(frontdesk) == ["note"]
     assert timeline_notes(kennedy["desk"]) == []  # another block's case: not its notes at all
     assert timeline_notes(kennedy["coordinator"]) == []
+
+
+def test_a_deactivated_admin_manages_no_account(db, admin):
+    other = auth.create_user(db, admin, "admin.dos", "admin-clave-92", "admin")
+    desk = auth.create_user(db, admin, "mesa.uno", "mesa-clave-larga-3", "frontdesk", "BOSA")
+    auth.set_active(db, admin, other.id, False)
+    for manage in (
+        lambda: auth.create_user(db, other, "mesa.dos", "mesa-clave-larga-4", "frontdesk", "BOSA"),
+        lambda: auth.list_users(db, other),
+        lambda: auth.set_active(db, other, desk.id, False),
+        lambda: auth.reset_password(db, other, desk.id),
+        lambda: auth.unlock(db, other, desk.id),
+    ):
+        with pytest.raises(policy.InactiveAccount):
+            manage()
+    assert auth.list_users(db, admin)[-1]["active"] == 1  # the desk's account untouched
