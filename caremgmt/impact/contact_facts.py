@@ -178,16 +178,26 @@ def _columnar(rows: np.ndarray) -> bytes:
     return b"".join(rows[name].tobytes() for name in rows.dtype.names)
 
 
-def _columns(blobs: list[bytes], dtype: np.dtype) -> dict[str, np.ndarray]:
-    """The columns of many days' blobs (see ``_columnar``), each concatenated once."""
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in dtype.names}
-    for blob in blobs:
-        count, offset = len(blob) // dtype.itemsize, 0
-        for name in dtype.names:
-            field = dtype[name]
-            parts[name].append(np.frombuffer(blob, dtype=field, count=count, offset=offset))
-            offset += count * field.itemsize
-    return {name: np.concatenate(arrays) if arrays else np.zeros(0, dtype[name]) for name, arrays in parts.items()}
+class _Columns:
+    """The columns of many days' blobs (see ``_columnar``), each concatenated once,
+    when a figure first reads it: the page's first view reads a third of them
+    only over the current period, some not at all."""
+
+    def __init__(self, blobs: list[bytes], dtype: np.dtype):
+        self._blobs, self._dtype, self._columns = blobs, dtype, {}
+        self._counts = [len(blob) // dtype.itemsize for blob in blobs]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._columns:
+            field = self._dtype[name]
+            before = self._dtype.fields[name][1]  # the bytes of the fields before it in a (packed) row
+            arrays = [
+                np.frombuffer(blob, dtype=field, count=count, offset=count * before)
+                for blob, count in zip(self._blobs, self._counts, strict=True)
+                if count
+            ]
+            self._columns[name] = np.concatenate(arrays) if arrays else np.zeros(0, field)
+        return self._columns[name]
 
 
 # --- keeping the facts: claim, compute in a snapshot, store if unchanged -----
@@ -205,15 +215,27 @@ def _bounds(start: dt.date | None, end: dt.date | None) -> tuple[str, list[str]]
 
 
 def _claim(db: Database, where: str, params: list) -> int:
-    """Mark the stale days matching ``where`` with a fresh token, in one short
-    transaction, and return it. A write to one of them afterwards sets it back
+    """Mark the stale days matching ``where`` with a fresh token, a week per
+    short transaction, and return it. A write to one of them afterwards sets it back
     to 1 (the triggers), so facts computed in a snapshot taken after the claim
     are stored only where the token is still there: nothing a later write
     changed is ever stored as fresh."""
     token = secrets.randbits(62) | 2  # never 0 (fresh) or 1 (stale)
-    with write_transaction(db):
-        db.execute(f"UPDATE contact_days SET stale = ? WHERE {where}", [token, *params])
+    for first, last in _weeks(db, where, params):
+        with write_transaction(db):
+            db.execute(
+                f"UPDATE contact_days SET stale = ? WHERE day BETWEEN ? AND ? AND {where}",
+                [token, first, last, *params],
+            )
     return token
+
+
+def _weeks(db: Database, where: str, params: list) -> list[tuple[str, str]]:
+    """The first and last of each run of REFRESH_DAYS days matching ``where``. A
+    write to a day's row rewrites its whole record, blobs included: a desk never
+    waits behind more than a week of them."""
+    days = [d for (d,) in db.execute(f"SELECT day FROM contact_days WHERE {where} ORDER BY day", params)]
+    return [(days[i], days[min(i + REFRESH_DAYS, len(days)) - 1]) for i in range(0, len(days), REFRESH_DAYS)]
 
 
 def _store(db: Database, token: int, computed: dict[str, tuple[bytes, bytes]]) -> int:
@@ -238,8 +260,9 @@ def _store(db: Database, token: int, computed: dict[str, tuple[bytes, bytes]]) -
 
 def mark_all_stale(db: Database) -> None:
     """Every day to be rebuilt (for an upgrade, or to measure a full rebuild)."""
-    with write_transaction(db):
-        db.execute("UPDATE contact_days SET stale = 1 WHERE stale <> 1")
+    for first, last in _weeks(db, "stale <> 1", []):
+        with write_transaction(db):
+            db.execute("UPDATE contact_days SET stale = 1 WHERE day BETWEEN ? AND ? AND stale <> 1", [first, last])
 
 
 def refresh(db: Database, start: dt.date | None = None, end: dt.date | None = None) -> int:
@@ -432,6 +455,6 @@ def load(db: Database, start: dt.date, end: dt.date) -> Facts:
 
     def table(blobs: list[bytes], dtype: np.dtype) -> Table:
         counts = [len(b) // dtype.itemsize for b in blobs]
-        return Table(Rows(_columns(blobs, dtype)), np.repeat(np.array(days, dtype="<i4"), counts))
+        return Table(Rows(_Columns(blobs, dtype)), np.repeat(np.array(days, dtype="<i4"), counts))
 
     return Facts(table([r[1] or b"" for r in rows], CONTACT), table([r[2] or b"" for r in rows], SESSION), dimensions)

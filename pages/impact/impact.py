@@ -26,13 +26,13 @@ st.title(tr("impact.title"))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def compute(path: str, filters: metrics.Filters, version: int) -> dict:
+def compute(path: str, filters: metrics.Filters, version: int, dimension: str) -> dict:
     """Aggregates only (no personal data), so one cache can serve every coordinator.
     Keyed on the data version that every write bumps, so a cached figure is never
-    older than the last committed write. It runs for whichever session asks first,
-    so it opens its own connection."""
+    older than the last committed write; and on the breakdown shown, the only one
+    computed. It runs for whichever session asks first, so it opens its own connection."""
     with contextlib.closing(connect(path)) as own:
-        return {**metrics.overview(own, filters), "computed_at": clock.now_iso()}
+        return {**metrics.overview(own, filters, (dimension,)), "computed_at": clock.now_iso()}
 
 
 blocks = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
@@ -55,7 +55,11 @@ category = col5.selectbox(
     placeholder=tr("common.choose"),
 )
 filters = read_or_stop(lambda: metrics.validate(db(), metrics.Filters(start, end, block, locality, category)))
-data = compute(db_path(), filters, metrics.data_version(db()))
+# The breakdown's selector is drawn further down; its choice is known now.
+chosen = st.session_state.get("impact_dimension")
+data = compute(
+    db_path(), filters, metrics.data_version(db()), chosen if chosen in metrics.DIMENSIONS else metrics.DIMENSIONS[0]
+)
 computed_at = dt.datetime.fromisoformat(data["computed_at"]).astimezone(clock.BOGOTA)
 
 

@@ -41,10 +41,11 @@ def year() -> metrics.Filters:
 
 
 def overview(path: str) -> dict:
-    """The whole overview (this year and the last) on a fresh connection, no app cache."""
+    """The overview as the impact page first asks for it (this year and the last,
+    the first breakdown) on a fresh connection, no app cache."""
     db = connect(path)
     try:
-        return metrics.overview(db, year())
+        return metrics.overview(db, year(), metrics.DIMENSIONS[:1])
     finally:
         db.close()
 
