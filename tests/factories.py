@@ -1,6 +1,9 @@
 """Test data shared by the test modules: people, schedules and the dates the tests live on."""
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 from caremgmt.impact import metrics
 from caremgmt.registry import persons
@@ -108,3 +111,14 @@ def laundry_slots(db, admin, weekdays: list[int], start_date: str, end_date: str
         ),
     )
     return [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
+
+
+def cli(db_path, *args, password=None):
+    """``python -m caremgmt ARGS`` on ``db_path``, the password (if any) from the environment."""
+    env = {**os.environ, "CAREMGMT_DB": str(db_path)}
+    env.pop("CAREMGMT_PASSWORD", None)
+    if password:
+        env["CAREMGMT_PASSWORD"] = password
+    return subprocess.run(
+        [sys.executable, "-m", "caremgmt", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )

@@ -88,26 +88,23 @@ if shown:
     st.success(tr("users.reset_done", username=shown["username"]))
     st.code(shown["password"], language=None)  # made by the app, not typed: safe to show as is
 securing = Form("user_security")
-others_by_id = {a["id"]: a for a in accounts if a["id"] != current.id}
-if others_by_id:
+if others:
     target = st.selectbox(
         tr("users.choose"),
-        list(others_by_id),
-        format_func=labeller(others_by_id, lambda i: others_by_id[i]["username"]),
+        list(others),
+        format_func=labeller(others, lambda i: others[i]["username"]),
         key="user_security",
         placeholder=tr("common.choose"),
     )
     unlock_col, reset_col = st.columns(2)
-    if unlock_col.button(
-        tr("users.unlock"), key=securing.key("unlock"), disabled=not others_by_id[target]["locked_until"]
-    ):
-        write(securing, auth.unlock, target, done=tr("users.unlocked", username=others_by_id[target]["username"]))
+    if unlock_col.button(tr("users.unlock"), key=securing.key("unlock"), disabled=not others[target]["locked_until"]):
+        write(securing, auth.unlock, target, done=tr("users.unlocked", username=others[target]["username"]))
     if reset_col.button(tr("users.reset"), key=securing.key("reset")):
         write(
             securing,
             auth.reset_password,
             target,
             then=lambda temporary: st.session_state.__setitem__(
-                RESET_SHOWN, {"username": others_by_id[target]["username"], "password": temporary}
+                RESET_SHOWN, {"username": others[target]["username"], "password": temporary}
             ),
         )

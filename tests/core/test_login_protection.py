@@ -12,6 +12,7 @@ import pytest
 from caremgmt.core import auth, passwords, sessions
 from caremgmt.core.errors import PermissionDenied, ValidationError
 from caremgmt.core.i18n import Message
+from tests.factories import cli
 
 T0 = dt.datetime(2026, 3, 2, 14, 0, tzinfo=dt.UTC)  # 09:00 in Bogotá
 DESK = ("recepcion", "desk-password-1")
@@ -294,16 +295,6 @@ def test_an_admin_reset_forces_a_change_at_the_next_login(db, admin, frontdesk):
 
 
 # --- the command line -----------------------------------------------------------
-
-
-def cli(db_path, *args, password=None):
-    env = {**os.environ, "CAREMGMT_DB": str(db_path)}
-    env.pop("CAREMGMT_PASSWORD", None)
-    if password:
-        env["CAREMGMT_PASSWORD"] = password
-    return subprocess.run(
-        [sys.executable, "-m", "caremgmt", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
 
 
 def test_the_command_line_refuses_bytes_that_are_not_utf8_and_unlocks_and_resets(tmp_path):

@@ -1,19 +1,6 @@
-import os
-import subprocess
-import sys
-
 from caremgmt.core.db import connect
 from caremgmt.registry.validation import normalize_phone
-
-
-def cli(db_path, *args, password=None):
-    env = {**os.environ, "CAREMGMT_DB": str(db_path)}
-    env.pop("CAREMGMT_PASSWORD", None)
-    if password:
-        env["CAREMGMT_PASSWORD"] = password
-    return subprocess.run(
-        [sys.executable, "-m", "caremgmt", *args], env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL
-    )
+from tests.factories import cli
 
 
 def dump(path):
