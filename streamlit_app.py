@@ -9,7 +9,7 @@ import logging
 
 import streamlit as st
 
-from caremgmt.core import auth, reference
+from caremgmt.core import auth, policy, reference
 from caremgmt.core.actor import User
 from caremgmt.core.db import db_path
 from caremgmt.core.i18n import LANGUAGES, t
@@ -161,7 +161,7 @@ def _navigation(current: User):
     for section, pages in SECTIONS:
         entries = []
         for path, title, icon, permission in pages:
-            allowed = permission is None or auth.allowed(current, permission)
+            allowed = permission is None or policy.permits(current, permission)
             entries.append(
                 st.Page(
                     path,

@@ -1,7 +1,5 @@
-"""Local accounts, password hashing (scrypt), login throttling, roles and permissions.
-
-Pages decide what to show from ``allowed``; every service function checks
-again with ``require``, so a hidden page is not the only guard.
+"""Local accounts, password hashing (scrypt) and login throttling. Who may do
+what is caremgmt.core.policy's.
 
 A login is throttled per typed account name and per client address: after a few
 failures in a row the name (or address) is locked for a minute, then twice as
@@ -27,12 +25,8 @@ from caremgmt.core import audit, passwords, policy, sessions
 from caremgmt.core.actor import ROLES, SYSTEM, User
 from caremgmt.core.clock import BOGOTA, now_iso
 from caremgmt.core.db import write_transaction
-from caremgmt.core.errors import CareError, NotFound, PermissionDenied, ValidationError
+from caremgmt.core.errors import CareError, NotFound, ValidationError
 from caremgmt.core.i18n import LANGUAGES, Message
-
-# Permission -> roles holding it somewhere: a view of caremgmt.core.policy's
-# table (the one home of every rule, with each action's block scope).
-PERMISSIONS: dict[str, frozenset[str]] = {action: rule.roles for action, rule in policy.POLICY.items()}
 
 # scrypt at OWASP's current parameters (Password Storage Cheat Sheet): N=2**17, r=8, p=1,
 # which takes 128 MiB and about a third of a second per hash here. tests/conftest.py lowers
@@ -66,20 +60,6 @@ class LoginLocked(CareError):
     def __init__(self, until: dt.datetime):
         super().__init__(Message("login.locked", {"time": until.astimezone(BOGOTA).strftime("%H:%M")}))
         self.until = until
-
-
-def allowed(user: User | None, permission: str) -> bool:
-    return policy.permits(user, permission)
-
-
-def roles_with(permission: str) -> tuple[str, ...]:
-    """The roles holding ``permission``, in ROLES order."""
-    return policy.roles_with(permission)
-
-
-def require(user: User | None, permission: str) -> None:
-    if not allowed(user, permission):
-        raise PermissionDenied(permission)
 
 
 def _encode(password: str) -> bytes:

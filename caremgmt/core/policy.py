@@ -18,8 +18,8 @@ Services call ``check`` (it also refuses an account that has been deactivated
 since the page let her in, or whose password an admin reset until she
 changes it); pages call ``permits`` to hide what ``check``
 would refuse, and never rely on hiding. ``record_block`` says which block a
-record belongs to. caremgmt.core.auth keeps its role-only ``allowed`` (the
-navigation) as a view of this table.
+record belongs to. The navigation asks ``permits`` with no record (may the
+role do this somewhere?).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ import streamlit as st
 
 from caremgmt.casework import cases
 from caremgmt.casework.timeline import referral_target
-from caremgmt.core import auth, reference
+from caremgmt.core import policy, reference
 from caremgmt.core.clock import to_local
 from caremgmt.core.i18n import format_date
 from pages.ui.actions import open_case
@@ -57,7 +57,7 @@ def show(load: dict, scope: str) -> None:
                 open_case(row["person_id"])
 
 
-if auth.allowed(current, "case.confidential"):
+if policy.permits(current, "case.confidential"):
     mine, block_tab = st.tabs([tr("caseload.mine"), tr("caseload.block")])
 else:
     mine, block_tab = st.container(), None

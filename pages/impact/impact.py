@@ -10,7 +10,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from caremgmt.core import auth, clock, reference
+from caremgmt.core import clock, policy, reference
 from caremgmt.core.db import connect, db_path
 from caremgmt.core.i18n import format_number, format_percent, vega_locale, vega_time_format
 from caremgmt.impact import metrics, tables
@@ -21,7 +21,7 @@ from pages.ui.session import db, tr, user
 from pages.ui.widgets import labeller, period_and_block
 
 current = user()
-auth.require(current, "impact.read")
+policy.check(db(), current, "impact.read")
 st.title(tr("impact.title"))
 
 

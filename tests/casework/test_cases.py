@@ -6,7 +6,7 @@ import pytest
 from caremgmt.casework import cases, outcomes, referrals, timeline
 from caremgmt.casework.cases import CaseRefused
 from caremgmt.casework.outcomes import OutcomeRefused
-from caremgmt.core import auth
+from caremgmt.core import auth, policy
 from caremgmt.core.errors import NotFound, PermissionDenied, ValidationError
 from caremgmt.scheduling import timetable
 from caremgmt.scheduling.booking import BookingRefused
@@ -324,7 +324,7 @@ def test_timeline_entries_carry_their_details_in_columns(db, frontdesk, other_de
 
 
 def test_case_workers_are_the_active_users_who_may_write_cases(db, frontdesk, coordinator, admin, evaluator):
-    assert auth.roles_with("case.write") == ("frontdesk", "coordinator", "admin")
+    assert policy.roles_with("case.write") == ("frontdesk", "coordinator", "admin")
     assert [u["username"] for u in cases.case_workers(db, frontdesk)] == ["admin", "coordinadora", "recepcion"]
     someone = person(db, frontdesk, 1)
     with pytest.raises(ValidationError) as info:
