@@ -17,6 +17,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from caremgmt.core import sessions
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_FLAGS = [
@@ -134,3 +136,15 @@ def log_in(page, username: str = "recepcion", password: str = "clave-de-prueba-1
         expect(page.get_by_role("heading", name=f"Hola, {username}")).to_be_visible()
     else:
         expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
+    wait_for_session_cookie(page)
+
+
+def wait_for_session_cookie(page, timeout: float = 20) -> None:
+    """Wait until the browser holds the login cookie. The page fetches it after
+    the run that logged her in; a reload before that fetch ends cancels it, and
+    the reloaded tab is logged out (as it would be for a person that quick)."""
+    deadline = time.monotonic() + timeout
+    while not any(cookie["name"] == sessions.COOKIE for cookie in page.context.cookies()):
+        if time.monotonic() > deadline:
+            raise AssertionError("the browser never received the session cookie")
+        page.wait_for_timeout(50)

@@ -12,9 +12,9 @@ from tests.browser.browser import (
     leave_field,
     log_in,
     nav,
-    settle,
     start_streamlit,
     type_date,
+    wait_for_session_cookie,
 )
 
 pytestmark = pytest.mark.browser
@@ -118,7 +118,7 @@ def test_the_first_administrator_stays_logged_in_after_a_reload(tmp_path, monkey
             page.get_by_label("Repita la contraseña").fill("clave-muy-segura")
             page.get_by_role("button", name="Crear cuenta de administración").click()
             expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
-            settle(page)
+            wait_for_session_cookie(page)
             page.reload()
             expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
             expect(page.get_by_role("button", name="Cerrar sesión")).to_be_visible()
