@@ -45,7 +45,7 @@ from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message, t
 from caremgmt.impact import metrics
 from caremgmt.impact.contact_facts import AGE_BANDS
-from caremgmt.registry.validation import age_from_parts, age_parts_sql
+from caremgmt.registry.validation import age_from_parts, age_part_columns
 from caremgmt.scheduling.attendance import STATUSES
 
 KINDS = ("persons", "contacts", "laundry", "outcomes", "referrals", "metrics")
@@ -239,13 +239,14 @@ def _persons(db: Database, f: metrics.Filters) -> Iterator[tuple]:
         )
 
 
-def _int_table(db: Database, table_name: str, sql: str, params: dict | None = None, width: int = 1) -> np.ndarray:
-    """Rows of integers (first column: an id of ``table_name``) as an array indexed by that id, read in slices."""
+def _int_table(
+    db: Database, table_name: str, columns: list[str], where: str = "1", params: dict | None = None, alias: str = "t"
+) -> np.ndarray:
+    """Integer ``columns`` of the rows of ``table_name`` (as ``alias``) where
+    ``where`` holds, as an array indexed by their id (zeros elsewhere)."""
     size = int(db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table_name}").fetchone()[0])
-    table = np.zeros((size, width), dtype=np.int64)
-    cursor = db.execute(sql, params or {})
-    while rows := cursor.fetchmany(100_000):
-        block = np.array(rows, dtype=np.int64)
+    table = np.zeros((size, len(columns)), dtype=np.int64)
+    for block in _integer_rows(db, f"{table_name} AS {alias}", [f"{alias}.id", *columns], where, params):
         table[block[:, 0]] = block[:, 1:]
     return table
 
@@ -261,27 +262,31 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     each session's columns and of each combination of the last five columns is
     encoded once by the csv module and reused."""
 
+    # One read snapshot for every query below: a person registered or a session
+    # added meanwhile must not point past the arrays read before it.
+    outer = db.conn.in_transaction
+    if not outer:
+        db.execute("BEGIN")
+    try:
+        yield from _contact_chunks(db, f, secret, delimiter)
+    finally:
+        if not outer:
+            db.conn.commit()  # nothing written but temporary tables, dropped already
+
+
+def _contact_chunks(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -> Iterator[tuple[str, int]]:
     def encoded(values: tuple) -> str:
         return _encode([values], delimiter)[:-2]  # without the line end
 
-    person = _int_table(
-        db,
-        "persons",
-        f"SELECT id, {age_parts_sql('birth_date')}, is_caregiver FROM persons",
-        width=3,
-    )  # birth year, birth month-day (MMDD), is_caregiver
+    person = _int_table(db, "persons", [*age_part_columns("t.birth_date"), "t.is_caregiver"])
+    # ^ birth year, birth month-day (MMDD), is_caregiver
     pids = np.empty(len(person), dtype=object)
     keyed = hmac.new(secret, digestmod=hashlib.sha256)
     for (pid,) in db.execute(RESEARCH_CONSENTING):
         pids[pid] = pseudonym(keyed, pid) + delimiter
     where, params = _where(f, "s.starts_at", "s.block_code", None)
-    session = _int_table(
-        db,
-        "sessions",
-        f"SELECT s.id, {age_parts_sql('s.starts_at')}, 1 FROM sessions s WHERE {where}",
-        params,
-        width=3,
-    )  # year, month-day (MMDD), in scope
+    session = _int_table(db, "sessions", [*age_part_columns("s.starts_at"), "1"], where, params, alias="s")
+    # ^ year, month-day (MMDD), in scope
     texts = np.empty(len(session), dtype=object)
     shared: dict[tuple, str] = {}
     for sid, day, *place in db.execute(
@@ -296,31 +301,43 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
     bands = [label for _, _, label in AGE_BANDS] + [""]
     edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]] + [AGE_BANDS[-1][1] + 1])
     status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(STATUSES)) + " END"
-    outer = db.conn.in_transaction
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS export_people (id INTEGER PRIMARY KEY)")
-    db.execute("CREATE TEMP TABLE IF NOT EXISTS export_sessions (id INTEGER PRIMARY KEY)")
+    # Quantities take few distinct values (a session's hours, a load): each row
+    # carries the index of its own, so that one integer packs the whole row.
+    # (Not ORDER BY in SQL: SQLite then sorts every row before removing duplicates.)
+    quantities = np.array(sorted(q for (q,) in db.execute("SELECT DISTINCT quantity FROM attendance")))
+    in_scope = session[:, 2].astype(bool)
+    session_bits, kinds = len(session).bit_length(), max(len(quantities), 1)
+    if len(person) << session_bits >= 2**63 // (_STATUS_WALK_IN * kinds):
+        raise ValueError("too many persons and sessions for the contacts export")
+    # Bound, not written in the SQL: a float parameter arrives exactly.
+    quantity_sql = "CASE quantity " + " ".join(f"WHEN :q{i} THEN {i}" for i in range(len(quantities))) + " END"
+    packed = (
+        f"(((person_id << {session_bits} | session_id) * {_STATUS_WALK_IN} + {status_sql} * 2 + walk_in)"
+        f" * {kinds} + {quantity_sql})"
+    )
+    db.execute("CREATE TEMP TABLE export_people (id INTEGER PRIMARY KEY)")
     try:
-        db.conn.executemany(
-            "INSERT INTO temp.export_people VALUES (?)",
-            ((int(i),) for i in np.flatnonzero(pids != None)),  # noqa: E711 - element-wise on an object array
-        )
-        db.conn.executemany(
-            "INSERT INTO temp.export_sessions VALUES (?)", ((int(i),) for i in np.flatnonzero(session[:, 2]))
-        )
-        cursor = db.execute(
-            f"SELECT person_id, session_id, {status_sql} * 2 + walk_in, quantity FROM attendance"
-            # "+" keeps SQLite on the table in stored order rather than an index and a sort.
-            " WHERE +person_id IN temp.export_people AND +session_id IN temp.export_sessions ORDER BY id"
-        )
-        while batch := cursor.fetchmany(BATCH):
-            rows = np.array(batch, dtype=np.float64)
-            who, at = rows[:, 0].astype(np.int64), rows[:, 1].astype(np.int64)
+        consenting = np.flatnonzero(pids != None)  # noqa: E711 - element-wise on an object array
+        db.conn.executemany("INSERT INTO temp.export_people VALUES (?)", ((int(i),) for i in consenting))
+        # "+" keeps SQLite on the table in stored order rather than the person index.
+        for rows in _integer_rows(
+            db,
+            "attendance",
+            [packed],
+            "+attendance.person_id IN temp.export_people",
+            {f"q{i}": q for i, q in enumerate(quantities.tolist())},
+        ):
+            code, quantity = np.divmod(rows[:, 0], kinds)
+            code, status_walk_in = np.divmod(code, _STATUS_WALK_IN)
+            who, at = code >> session_bits, code & ((1 << session_bits) - 1)
+            if not (keep := in_scope[at]).all():
+                who, at, status_walk_in, quantity = who[keep], at[keep], status_walk_in[keep], quantity[keep]
+                if not len(who):
+                    continue
             age = age_from_parts(person[who, 0], person[who, 1], session[at, 0], session[at, 1])
             band = np.where(age < 0, len(bands) - 1, np.searchsorted(edges, age, side="right"))
-            quantities, quantity = np.unique(rows[:, 3], return_inverse=True)
             # The last five columns take few distinct values: encode each combination once.
-            status_walk_in = rows[:, 2].astype(np.int64)
-            key = ((quantity.ravel() * _STATUS_WALK_IN + status_walk_in) * len(bands) + band) * 2 + person[who, 2]
+            key = ((quantity * _STATUS_WALK_IN + status_walk_in) * len(bands) + band) * 2 + person[who, 2]
             distinct, index = np.unique(key, return_inverse=True)
             tails = np.array([_contact_tail(k, quantities, bands, encoded) for k in distinct.tolist()], dtype=object)
             pieces = np.empty(3 * len(who), dtype=object)  # one join, no string per row in between
@@ -328,9 +345,26 @@ def _contacts(db: Database, f: metrics.Filters, secret: bytes, delimiter: str) -
             yield "".join(pieces.tolist()), len(who)
     finally:
         db.execute("DROP TABLE temp.export_people")
-        db.execute("DROP TABLE temp.export_sessions")
-        if db.conn.in_transaction and not outer:
-            db.conn.commit()  # the implicit transaction of the temporary tables, nothing else
+
+
+def _integer_rows(
+    db: Database, table: str, columns: list[str], where: str, params: dict | None = None
+) -> Iterator[np.ndarray]:
+    """Integer ``columns`` (never NULL) of the rows of ``table`` where ``where``
+    holds, in stored order, as an array of a slice of ids at a time. SQLite hands
+    a slice over as one text that numpy parses in one call: a Python tuple per
+    row cost more than everything else in the contacts export."""
+    name = table.split()[-1]
+    first, last = db.execute(f"SELECT min({name}.id), max({name}.id) FROM {table}").fetchone()
+    values = " || ',' || ".join(f"({c})" for c in columns) + " || ','"
+    sql = (
+        f"SELECT group_concat(v, '') FROM (SELECT {values} AS v FROM {table}"
+        f" WHERE {name}.id BETWEEN :low AND :high AND {where} ORDER BY {name}.id)"
+    )
+    for low in range(first or 0, (last or -1) + 1, BATCH):
+        (text,) = db.execute(sql, {**(params or {}), "low": low, "high": low + BATCH - 1}).fetchone()
+        if text is not None:
+            yield np.fromstring(text[:-1], dtype=np.int64, sep=",").reshape(-1, len(columns))
 
 
 def _contact_tail(key: int, quantities: np.ndarray, bands: list[str], encoded: Callable[[tuple], str]) -> str:

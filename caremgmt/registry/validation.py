@@ -56,10 +56,13 @@ def age_on(birth_date: dt.date, today: dt.date) -> int:
     )
 
 
-def age_parts_sql(column: str) -> str:
-    """SQL giving the year and the MMDD month-day of an ISO date or stamp
-    ``column``: two columns to feed ``age_from_parts``."""
-    return f"CAST(substr({column}, 1, 4) AS INTEGER), CAST(substr({column}, 6, 2) || substr({column}, 9, 2) AS INTEGER)"
+def age_part_columns(column: str) -> tuple[str, str]:
+    """SQL for the year and the MMDD month-day of an ISO date or stamp
+    ``column``: the two values to feed ``age_from_parts``."""
+    return (
+        f"CAST(substr({column}, 1, 4) AS INTEGER)",
+        f"CAST(substr({column}, 6, 2) || substr({column}, 9, 2) AS INTEGER)",
+    )
 
 
 def age_sql(birth: str, on: str) -> str:

@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 
 from caremgmt.core import auth
+from caremgmt.core.db import connect
 from caremgmt.impact import exports, metrics
 from caremgmt.impact.contact_facts import age_band_sql
 from caremgmt.impact.exports import RESEARCH_CONSENT, pseudonym, safe_cell
@@ -53,3 +54,51 @@ def test_contacts_export_equals_the_plain_join(city, tmp_path, monkeypatch):
         city, admin, "contacts", tmp_path / "part.csv", start=some.start, end=some.end, block_code="=CMD"
     )
     assert written(part) == expected_rows(city, some, b"a-test-secret") and 0 < part.rows < len(rows)
+
+
+def test_a_registration_during_the_export_is_left_for_the_next_one(city, tmp_path, monkeypatch):
+    """The export reads one snapshot: a person registered and attending while it
+    runs (a front desk does not wait for an evaluator) is neither written nor a
+    crash, though the export had read the persons before she came."""
+
+    def register_meanwhile() -> None:
+        desk = connect(str(tmp_path / "copy.db"))
+        columns = [c[1] for c in desk.execute("PRAGMA table_info(persons)").fetchall()]
+        last = desk.execute("SELECT * FROM persons ORDER BY id DESC LIMIT 1").fetchone()
+        person = dict(zip(columns, last, strict=True)) | {"id": last[0] + 1, "doc_number": "99887766"}
+        with desk.conn:
+            desk["persons"].insert(person)
+            desk.execute(
+                "INSERT INTO consents (person_id, purpose, text_version, given_at)"
+                " VALUES (?, 'research', 'v1', '2026-01-01')",
+                [person["id"]],
+            )
+            desk.execute(
+                "INSERT INTO attendance (session_id, person_id, status, quantity, recorded_at)"
+                " SELECT max(id), ?, 'present', 7.25, '2026-01-01' FROM sessions WHERE starts_at < date('now')",
+                [person["id"]],
+            )
+        desk.close()
+
+    read_table, calls = exports._int_table, []
+
+    def read_then_register(db, table_name, *args, **kwargs):
+        table = read_table(db, table_name, *args, **kwargs)
+        if table_name == "persons":  # she registers right after the export read the persons
+            register_meanwhile()
+            calls.append(table_name)
+        return table
+
+    monkeypatch.setattr(exports, "_int_table", read_then_register)
+    consenting = city.execute(
+        "SELECT count(*) FROM attendance a WHERE " + RESEARCH_CONSENT.format(p="a.person_id")
+    ).fetchone()[0]
+    f = metrics.Filters(exports.EARLIEST, dt.date.today())
+    written_rows = sum(count for _, count in exports._contacts(city, f, b"a-test-secret", ","))
+    assert calls and written_rows == consenting
+    assert (
+        city.execute("SELECT count(*) FROM attendance a WHERE " + RESEARCH_CONSENT.format(p="a.person_id")).fetchone()[
+            0
+        ]
+        == consenting + 1
+    )

@@ -10,7 +10,7 @@ from caremgmt.core.i18n import t
 from caremgmt.registry.validation import (
     age_from_parts,
     age_on,
-    age_parts_sql,
+    age_part_columns,
     age_sql,
     normalize_phone,
     validate_cared_person,
@@ -194,7 +194,9 @@ def test_the_age_rule_is_one_rule_in_python_sql_and_arrays():
     conn.executemany("INSERT INTO t VALUES (?, ?)", [(b, f"{on}T08:00") for b, on, _ in AGE_CASES])
     assert [r[0] for r in conn.execute(f"SELECT {age_sql('birth', 'stamp')} FROM t ORDER BY rowid")] == expected
     parts = np.array(
-        conn.execute(f"SELECT {age_parts_sql('birth')}, {age_parts_sql('stamp')} FROM t ORDER BY rowid").fetchall()
+        conn.execute(
+            f"SELECT {', '.join(age_part_columns('birth') + age_part_columns('stamp'))} FROM t ORDER BY rowid"
+        ).fetchall()
     )
     assert age_from_parts(parts[:, 0], parts[:, 1], parts[:, 2], parts[:, 3]).tolist() == expected
 
