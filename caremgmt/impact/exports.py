@@ -45,7 +45,7 @@ from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import Message, t
 from caremgmt.impact import metrics
 from caremgmt.impact.contact_facts import AGE_BANDS
-from caremgmt.registry.validation import age_from_parts, age_part_columns
+from caremgmt.registry.validation import age_from_date_numbers, date_number_sql
 from caremgmt.scheduling.attendance import STATUSES
 
 KINDS = ("persons", "contacts", "laundry", "outcomes", "referrals", "metrics")
@@ -278,26 +278,20 @@ def _contact_chunks(db: Database, f: metrics.Filters, secret: bytes, delimiter: 
     def encoded(values: tuple) -> str:
         return _encode([values], delimiter)[:-2]  # without the line end
 
-    person = _int_table(db, "persons", [*age_part_columns("t.birth_date"), "t.is_caregiver"])
-    # ^ birth year, birth month-day (MMDD), is_caregiver
+    # Birth date as YYYYMMDD, doubled, plus is_caregiver: one number a person.
+    person = _int_table(db, "persons", [f"{date_number_sql('t.birth_date')} * 2 + t.is_caregiver"])[:, 0]
+    birth, caregiver = person >> 1, person & 1
     pids = np.empty(len(person), dtype=object)
     keyed = hmac.new(secret, digestmod=hashlib.sha256)
     for (pid,) in db.execute(RESEARCH_CONSENTING):
         pids[pid] = pseudonym(keyed, pid) + delimiter
     where, params = _where(f, "s.starts_at", "s.block_code", None)
-    session = _int_table(db, "sessions", [*age_part_columns("s.starts_at"), "1"], where, params, alias="s")
-    # ^ year, month-day (MMDD), in scope
-    texts = np.empty(len(session), dtype=object)
-    shared: dict[tuple, str] = {}
-    for sid, day, *place in db.execute(
-        "SELECT s.id, substr(s.starts_at, 1, 10), s.block_code, b.locality_code, v.code, v.category, v.audience"
-        f" FROM sessions s JOIN services v ON v.id = s.service_id JOIN blocks b ON b.code = s.block_code WHERE {where}",
-        params,
-    ):
-        key = tuple(place)
-        if key not in shared:
-            shared[key] = encoded(tuple(safe_cell(v) for v in key)) + delimiter
-        texts[sid] = day + delimiter + shared[key]
+    block_row = "(SELECT b.rowid FROM blocks b WHERE b.code = s.block_code)"
+    session = _int_table(
+        db, "sessions", [date_number_sql("s.starts_at"), block_row, "s.service_id"], where, params, "s"
+    )
+    day, in_scope = session[:, 0], session[:, 0] > 0  # zeros: sessions out of the period or the block
+    texts = _session_texts(db, session, in_scope, delimiter, encoded)
     bands = [label for _, _, label in AGE_BANDS] + [""]
     edges = np.array([lo for lo, _, _ in AGE_BANDS[1:]] + [AGE_BANDS[-1][1] + 1])
     status_sql = "CASE status " + " ".join(f"WHEN '{v}' THEN {i}" for i, v in enumerate(STATUSES)) + " END"
@@ -305,7 +299,6 @@ def _contact_chunks(db: Database, f: metrics.Filters, secret: bytes, delimiter: 
     # carries the index of its own, so that one integer packs the whole row.
     # (Not ORDER BY in SQL: SQLite then sorts every row before removing duplicates.)
     quantities = np.array(sorted(q for (q,) in db.execute("SELECT DISTINCT quantity FROM attendance")))
-    in_scope = session[:, 2].astype(bool)
     session_bits, kinds = len(session).bit_length(), max(len(quantities), 1)
     if len(person) << session_bits >= 2**63 // (_STATUS_WALK_IN * kinds):
         raise ValueError("too many persons and sessions for the contacts export")
@@ -334,10 +327,10 @@ def _contact_chunks(db: Database, f: metrics.Filters, secret: bytes, delimiter: 
                 who, at, status_walk_in, quantity = who[keep], at[keep], status_walk_in[keep], quantity[keep]
                 if not len(who):
                     continue
-            age = age_from_parts(person[who, 0], person[who, 1], session[at, 0], session[at, 1])
+            age = age_from_date_numbers(birth[who], day[at])
             band = np.where(age < 0, len(bands) - 1, np.searchsorted(edges, age, side="right"))
             # The last five columns take few distinct values: encode each combination once.
-            key = ((quantity * _STATUS_WALK_IN + status_walk_in) * len(bands) + band) * 2 + person[who, 2]
+            key = ((quantity * _STATUS_WALK_IN + status_walk_in) * len(bands) + band) * 2 + caregiver[who]
             distinct, index = np.unique(key, return_inverse=True)
             tails = np.array([_contact_tail(k, quantities, bands, encoded) for k in distinct.tolist()], dtype=object)
             pieces = np.empty(3 * len(who), dtype=object)  # one join, no string per row in between
@@ -345,6 +338,31 @@ def _contact_chunks(db: Database, f: metrics.Filters, secret: bytes, delimiter: 
             yield "".join(pieces.tolist()), len(who)
     finally:
         db.execute("DROP TABLE temp.export_people")
+
+
+def _session_texts(
+    db: Database, session: np.ndarray, in_scope: np.ndarray, delimiter: str, encoded: Callable[[tuple], str]
+) -> np.ndarray:
+    """Each session's first six columns, encoded with their delimiters, indexed by
+    session id: day, block, locality, service, category and audience. Sessions
+    (``session``: day as YYYYMMDD, block rowid, service id) share few days and
+    fewer places, so each of those is encoded once."""
+    blocks = {
+        row: (code, locality) for row, code, locality in db.execute("SELECT rowid, code, locality_code FROM blocks")
+    }
+    services = {i: rest for i, *rest in db.execute("SELECT id, code, category, audience FROM services")}
+    scoped = np.flatnonzero(in_scope)
+    days, day_of = np.unique(session[scoped, 0], return_inverse=True)
+    day_texts = [f"{d // 10000:04d}-{d // 100 % 100:02d}-{d % 100:02d}{delimiter}" for d in days.tolist()]
+    width = int(session[:, 2].max(initial=0)) + 1
+    places, place_of = np.unique(session[scoped, 1] * width + session[scoped, 2], return_inverse=True)
+    place_texts = [
+        encoded(tuple(safe_cell(v) for v in (*blocks[p // width], *services[p % width]))) + delimiter
+        for p in places.tolist()
+    ]
+    texts = np.empty(len(session), dtype=object)
+    texts[scoped] = np.array(day_texts, dtype=object)[day_of] + np.array(place_texts, dtype=object)[place_of]
+    return texts
 
 
 def _integer_rows(

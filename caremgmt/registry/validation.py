@@ -56,13 +56,15 @@ def age_on(birth_date: dt.date, today: dt.date) -> int:
     )
 
 
-def age_part_columns(column: str) -> tuple[str, str]:
-    """SQL for the year and the MMDD month-day of an ISO date or stamp
-    ``column``: the two values to feed ``age_from_parts``."""
-    return (
-        f"CAST(substr({column}, 1, 4) AS INTEGER)",
-        f"CAST(substr({column}, 6, 2) || substr({column}, 9, 2) AS INTEGER)",
-    )
+def date_number_sql(column: str) -> str:
+    """SQL giving an ISO date or stamp ``column`` as the number YYYYMMDD, to feed
+    ``age_from_date_numbers``."""
+    return f"CAST(replace(substr({column}, 1, 10), '-', '') AS INTEGER)"
+
+
+def age_from_date_numbers(birth, on):
+    """``age_from_parts`` of YYYYMMDD numbers (or, element-wise, arrays of them)."""
+    return age_from_parts(birth // 10000, birth % 10000, on // 10000, on % 10000)
 
 
 def age_sql(birth: str, on: str) -> str:

@@ -8,10 +8,10 @@ from caremgmt.casework import cases, outcomes
 from caremgmt.core.errors import ValidationError
 from caremgmt.core.i18n import t
 from caremgmt.registry.validation import (
-    age_from_parts,
+    age_from_date_numbers,
     age_on,
-    age_part_columns,
     age_sql,
+    date_number_sql,
     normalize_phone,
     validate_cared_person,
     validate_caregiver,
@@ -193,12 +193,10 @@ def test_the_age_rule_is_one_rule_in_python_sql_and_arrays():
     conn.execute("CREATE TABLE t (birth TEXT, stamp TEXT)")  # a stamp, as sessions store them
     conn.executemany("INSERT INTO t VALUES (?, ?)", [(b, f"{on}T08:00") for b, on, _ in AGE_CASES])
     assert [r[0] for r in conn.execute(f"SELECT {age_sql('birth', 'stamp')} FROM t ORDER BY rowid")] == expected
-    parts = np.array(
-        conn.execute(
-            f"SELECT {', '.join(age_part_columns('birth') + age_part_columns('stamp'))} FROM t ORDER BY rowid"
-        ).fetchall()
+    numbers = np.array(
+        conn.execute(f"SELECT {date_number_sql('birth')}, {date_number_sql('stamp')} FROM t ORDER BY rowid").fetchall()
     )
-    assert age_from_parts(parts[:, 0], parts[:, 1], parts[:, 2], parts[:, 3]).tolist() == expected
+    assert age_from_date_numbers(numbers[:, 0], numbers[:, 1]).tolist() == expected
 
 
 # --- the range rules of the other forms --------------------------------------
