@@ -26,6 +26,9 @@ class Config:
     )
 
     idle_minutes: int = _var("CAREMGMT_IDLE_MINUTES", "minutes without a click after which a login session ends", 30)
+    backup_key: str | None = _var(
+        "CAREMGMT_BACKUP_KEY", "passphrase that encrypts backups (and is needed to verify or restore them)"
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Config:

@@ -11,7 +11,7 @@ import getpass
 import sys
 import time
 
-from caremgmt.core import actor, auth, config
+from caremgmt.core import actor, auth, backup, config
 from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.migrations import SCHEMA_FILE
@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
         default="comma",
         help="semicolon suits Spanish-locale spreadsheets (default comma)",
     )
+    backup_cmd = command("backup", help=f"write a consistent backup (encrypted if ${backup.KEY_VARIABLE} is set)")
+    backup_cmd.add_argument("--out", required=True, help="backup file to write")
+    restore_cmd = command("restore", help="replace the database with a backup, after verifying it")
+    restore_cmd.add_argument("file", help="backup file")
+    verify_cmd = command("verify", help="check a backup: checksum, integrity, row counts, schema")
+    verify_cmd.add_argument("file", help="backup file")
     bench_cmd = command("bench", help="measure speed on a (city-scale) database; prints a table, writes JSON")
     bench_cmd.add_argument("--out", default="bench-results.json", help="JSON file (default bench-results.json)")
     bench_cmd.add_argument("--repeat", type=int, default=200, help="repetitions of each desk measure (default 200)")
@@ -151,11 +157,35 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace, path: str) -> int:
+    key = backup.key_from_environment()
+    try:
+        if args.command == "backup":
+            manifest = backup.take(path, args.out, key)
+            print(
+                f"wrote {args.out}" + (" (encrypted)" if key else " (not encrypted: set $" + backup.KEY_VARIABLE + ")")
+            )
+        elif args.command == "verify":
+            manifest = backup.verify(args.file, key)
+            print(f"{args.file} verified")
+        else:
+            manifest = backup.restore(args.file, path, key)
+            print(f"restored {path} from {args.file}")
+    except backup.BackupError as e:
+        print(f"error: {e.reason}; nothing was changed", file=sys.stderr)
+        return 1
+    rows = sum(n for name, n in manifest.tables.items() if not name.startswith("_"))
+    print(f"taken {manifest.created_at}, {len(manifest.tables)} tables, {rows} rows, sha256 {manifest.sha256}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "schema":
         return _schema(args)
     path = args.db or db_path()
+    if args.command in ("backup", "verify", "restore"):  # never create or migrate the database first
+        return _backup(args, path)
     db = initialize(path)
     try:
         if args.command == "init":
