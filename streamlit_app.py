@@ -9,15 +9,17 @@ import logging
 
 import streamlit as st
 
-from caremgmt.core import auth, policy, reference
+from caremgmt.core import auth, policy, reference, sessions
 from caremgmt.core.actor import User
 from caremgmt.core.db import db_path
 from caremgmt.core.i18n import LANGUAGES, t
 from caremgmt.setup import ensure_initialized
 from pages.ui.actions import LOG, Form, errors_reported, flash, show_flash, write
 from pages.ui.formatting import literal
+from pages.ui.second_factor import codes_to_show
 from pages.ui.session import db, language, script_run, tr
-from pages.ui.sign_in import ROUTES, hand_over_cookie, identify, must_change_password, sign_out
+from pages.ui.sign_in import ROUTES, hand_over_cookie, identify, must_change_password, second_factor_step, sign_out
+from pages.ui.single_sign_on import sign_in_with_identity
 
 if __name__ != "__main__":  # imported by the server for its ASGI app
     from streamlit.runtime.pages_manager import PagesManager
@@ -46,6 +48,7 @@ SECTIONS = (
             ("pages/desk/register.py", "nav.register", ":material/person_add:", "person.write"),
             ("pages/desk/person.py", "nav.person", ":material/badge:", "person.read"),
             ("pages/access/password.py", "nav.password", ":material/password:", None),
+            ("pages/access/second_factor.py", "nav.second_factor", ":material/phonelink_lock:", None),
         ),
     ),
     (
@@ -88,6 +91,8 @@ SECTIONS = (
 
 HOME = "pages/desk/home.py"
 PASSWORD = "pages/access/password.py"
+SECOND_FACTOR = "pages/access/second_factor.py"
+VERIFY = "pages/access/verify.py"
 
 
 def _language_picker(current: User | None) -> None:
@@ -135,13 +140,15 @@ def _logged_out():
     return _only(entry, title)
 
 
-def _only(entry: str, title: str):
-    """``entry`` alone, at every page's address (and after it, the page asked for)."""
-    pages = [st.Page(entry, title=tr(title), default=True)] + [
+def _only(entry: str, title: str, root: str | None = None):
+    """``entry`` alone, at every page's address (and after it, the page asked for).
+    ``root``: the name of the page at the root address, when ``entry`` is also a page
+    of the whole navigation: a name no page has, so that the root leads home after it."""
+    pages = [st.Page(entry, title=tr(title), default=True, url_path=root)] + [
         st.Page(entry, title=tr(title), url_path=_url_path(path), visibility="hidden")
         for _, section_pages in SECTIONS
         for path, *_ in section_pages
-        if path not in (HOME, entry)
+        if path != HOME and (path != entry or root is not None)
     ]
     return st.navigation(pages, position="hidden")
 
@@ -153,7 +160,15 @@ def _url_path(path: str) -> str:
 def _navigation(current: User):
     """Every page, those the role may not open hidden: an address of one of
     those lands on the home page with a message (not Streamlit's "page not
-    found"). After an admin reset her password, only its change, until she makes it."""
+    found"). First her second factor: while her login waits for its code, only the
+    page that asks for it; while her role needs one she has not set up (or her new
+    recovery codes wait to be saved), only its page. Then, after an admin reset her
+    password, only its change, until she makes it."""
+    step = second_factor_step()
+    if step == sessions.VERIFY:
+        return _only(VERIFY, "nav.verify")
+    if step == sessions.ENROL or codes_to_show():
+        return _only(SECOND_FACTOR, "nav.second_factor", root="second_factor_first")
     if must_change_password():
         return _only(PASSWORD, "nav.password")
     forbidden = set()
@@ -187,7 +202,8 @@ def main() -> None:
     # One connection for the whole run, closed however the run ends (st.rerun,
     # st.stop and st.switch_page raise); pages reach it through pages.ui.session.db.
     with script_run(), errors_reported():
-        current = identify()
+        # Back from the identity provider (st.login) with no login of ours: its account's login.
+        current = sign_in_with_identity(identify())
         _language_picker(current)
         if current is None:
             navigation = _logged_out()

@@ -9,7 +9,15 @@ from caremgmt.registry import persons
 from caremgmt.scheduling import attendance, booking, laundry, timetable
 from caremgmt.setup import initialize
 from caremgmt.tools import demo_city
-from tests.factories import NOW, RESEARCH_CONSENT, TODAY, caregiver_data, child_data, schedule_data
+from tests.factories import (
+    NOW,
+    RESEARCH_CONSENT,
+    TODAY,
+    caregiver_data,
+    child_data,
+    schedule_data,
+    with_second_factor,
+)
 
 # scrypt at the production cost (OWASP's N=2**17) takes 128 MiB and a third of a second
 # per hash, and the suite makes hundreds of accounts: tests hash at a low cost instead.
@@ -34,7 +42,7 @@ def db(db_file):
 
 @pytest.fixture
 def admin(db):
-    return auth.create_first_admin(db, "admin", "clave-de-la-jefa-1")
+    return with_second_factor(db, auth.create_first_admin(db, "admin", "clave-de-la-jefa-1"))
 
 
 @pytest.fixture
@@ -44,7 +52,7 @@ def frontdesk(db, admin):
 
 @pytest.fixture
 def evaluator(db, admin):
-    return auth.create_user(db, admin, "evaluadora", "eval-password-1", "evaluator")
+    return with_second_factor(db, auth.create_user(db, admin, "evaluadora", "eval-password-1", "evaluator"))
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ import os
 import subprocess
 import sys
 
+import pyotp
+
+from caremgmt.core import second_factor
 from caremgmt.impact import metrics
 from caremgmt.registry import persons
 from caremgmt.scheduling import timetable
@@ -12,6 +15,31 @@ from caremgmt.scheduling import timetable
 TODAY = dt.date(2026, 11, 21)
 NOW = dt.datetime(2026, 11, 21, 10, 0)  # a Saturday in Bogotá
 JAN = metrics.Filters(dt.date(2026, 1, 1), dt.date(2026, 1, 31))  # the month of the `january` fixture
+
+
+# The secret in each account's authenticator app, by username: what her phone keeps (the
+# test that set up her second factor took it from the enrolment, as her app reads the QR code).
+PHONES: dict[str, str] = {}
+STEP_SECONDS = 30  # a TOTP code's step
+
+
+def with_second_factor(db, user, *, at: dt.datetime | None = None):
+    """``user`` sets up her second factor as on her page: a new secret into her app,
+    then the code it shows. Done an hour ago (``at``), so that every step since is
+    hers to log in with (a code is refused for a step already used). Returns ``user``."""
+    when = at or dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    enrolment = second_factor.begin(db, user, now=when)
+    PHONES[user.username] = enrolment.secret
+    second_factor.confirm(db, user, pyotp.TOTP(enrolment.secret).at(when.timestamp()), now=when)
+    return user
+
+
+def pass_second_factor(db, user, session_id: int) -> None:
+    """She types her app's code into the login session ``session_id``: the code of the
+    step after the last one she used (a fresh one, as her app shows every 30 seconds)."""
+    (last,) = db.execute("SELECT last_step FROM second_factors WHERE user_id = ?", [user.id]).fetchone()
+    when = dt.datetime.fromtimestamp((last + 1) * STEP_SECONDS, dt.UTC)
+    second_factor.verify(db, user, pyotp.TOTP(PHONES[user.username]).at(when.timestamp()), session_id, now=when)
 
 
 def caregiver_data(**overrides) -> dict:

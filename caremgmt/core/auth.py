@@ -6,7 +6,8 @@ failures in a row the name (or address) is locked for a minute, then twice as
 long with each further failure, up to an hour; a success clears the name's
 count, an admin can unlock it. Names that belong to nobody are counted exactly
 like real ones, so neither the answer nor its timing says whether an account
-exists.
+exists. Wrong second-factor codes (caremgmt.core.second_factor) are counted and
+locked the same way, on a key of their own that a right password does not clear.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from functools import cache
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, passwords, policy, sessions
+from caremgmt.core import audit, passwords, policy, sessions, single_sign_on
 from caremgmt.core.actor import ROLES, SYSTEM, User
 from caremgmt.core.clock import BOGOTA, now_iso
 from caremgmt.core.db import write_transaction
@@ -49,6 +50,9 @@ FIRST_LOCK = dt.timedelta(minutes=1)
 LONGEST_LOCK = dt.timedelta(hours=1)
 ACCOUNT_MEMORY = dt.timedelta(hours=24)
 ADDRESS_MEMORY = dt.timedelta(hours=1)
+# The throttle kind of wrong second-factor codes (caremgmt.core.second_factor): the same
+# counts and locks as passwords, on a key of their own.
+SECOND_FACTOR = "factor"
 # Temporary passwords an admin hands over: 4 groups of 4 from 31 unambiguous characters (~79 bits).
 _TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -135,10 +139,27 @@ def create_user(
     role: str,
     block_code: str | None = None,
     language: str = "es",
+    *,
+    email: str | None = None,
+    password_login: bool = True,
 ) -> User:
-    """Create an account (admins, or SYSTEM from the command line)."""
+    """Create an account (admins, or SYSTEM from the command line). ``email`` is
+    what single sign-on maps to her; without ``password_login`` she enters only
+    through it (she then needs an e-mail, and ``password`` may be None: a random
+    one nobody knows is kept)."""
     policy.check(db, actor, "user.manage")
-    return _create(db, actor, username, password, role, block_code, language, first_admin=False)
+    return _create(
+        db,
+        actor,
+        username,
+        password,
+        role,
+        block_code,
+        language,
+        first_admin=False,
+        email=email,
+        password_login=password_login,
+    )
 
 
 def create_first_admin(db: Database, username: str, password: str, language: str = "es") -> User:
@@ -156,11 +177,15 @@ def _create(
     language: str,
     *,
     first_admin: bool,
+    email: str | None = None,
+    password_login: bool = True,
 ) -> User:
     username = (username or "").strip().lower()
     errors: dict[str, Message] = {}
     if not _USERNAME.fullmatch(username):
         errors["username"] = Message("error.username_format")
+    if not password_login and not password:  # single sign-on only: a password nobody knows
+        password = secrets.token_urlsafe(32)
     broken = passwords.problem(password, username)
     if broken is not None:
         errors["password"] = broken
@@ -171,6 +196,12 @@ def _create(
     block_code = block_code or None
     if block_code and not db["blocks"].count_where("code = ?", [block_code]):
         errors["block_code"] = Message("error.unknown_block", {"code": block_code})
+    email = single_sign_on.normalize_email(email)
+    email_problem = single_sign_on.email_problem(email)
+    if email_problem is None and email is None and not password_login:
+        email_problem = Message("error.email_needed")
+    if email_problem is not None:
+        errors["email"] = email_problem
     if errors:
         raise ValidationError(errors)
     with write_transaction(db):
@@ -178,6 +209,8 @@ def _create(
             raise ValidationError({"username": Message("error.setup_done")})
         if db["users"].count_where("username = ?", [username]):
             raise ValidationError({"username": Message("error.username_taken")})
+        if email is not None and db["users"].count_where("email = ?", [email]):
+            raise ValidationError({"email": Message("error.email_taken")})
         row = {
             "username": username,
             "password_hash": hash_password(password),
@@ -185,6 +218,8 @@ def _create(
             "block_code": block_code,
             "language": language,
             "created_at": now_iso(),
+            "email": email,
+            "password_login": int(password_login),
         }
         user_id = db["users"].insert(row).last_pk
         audit.record(
@@ -193,7 +228,9 @@ def _create(
             "create",
             "user",
             user_id,
-            new={"username": username, "role": role, "block_code": block_code},
+            new={"username": username, "role": role, "block_code": block_code}
+            | ({"email": email} if email else {})
+            | ({} if password_login else {"password_login": 0}),
         )
     return User(user_id, username, role, block_code, language)
 
@@ -216,9 +253,19 @@ def _account_key(db: Database, username: str) -> str:
     return _throttle_key(db, "account", (username or "").strip().lower())
 
 
-def _keys(db: Database, username: str, address: str | None) -> list[tuple[str, int, dt.timedelta]]:
-    """(key, failures allowed, memory) of the account name and, when known, the address."""
-    keys = [(_account_key(db, username), ACCOUNT_FAILURES, ACCOUNT_MEMORY)]
+def _factor_key(db: Database, username: str) -> str:
+    """The login_throttle key of an account's wrong second-factor codes: counted apart from
+    her wrong passwords, so that a right password (which clears those) does not clear them."""
+    return _throttle_key(db, SECOND_FACTOR, (username or "").strip().lower())
+
+
+def _keys(
+    db: Database, username: str, address: str | None, kind: str = "account"
+) -> list[tuple[str, int, dt.timedelta]]:
+    """(key, failures allowed, memory) of the account name (its passwords, or with ``kind``
+    SECOND_FACTOR its codes) and, when known, the address."""
+    name_key = _account_key(db, username) if kind == "account" else _factor_key(db, username)
+    keys = [(name_key, ACCOUNT_FAILURES, ACCOUNT_MEMORY)]
     if address:
         keys.append((_throttle_key(db, "address", address), ADDRESS_FAILURES, ADDRESS_MEMORY))
     return keys
@@ -241,15 +288,18 @@ def lock_length(failures: int, allowed_failures: int) -> dt.timedelta | None:
     return min(FIRST_LOCK * 2 ** min(failures - allowed_failures, 16), LONGEST_LOCK)
 
 
-def _record_failure(db: Database, user_id: int | None, username: str, address: str | None, now: dt.datetime):
-    """Count a failed attempt on the name and the address (inside the caller's
-    transaction); audit a lock it starts. The latest lock now running, or None."""
+def _record_failure(
+    db: Database, user_id: int | None, username: str, address: str | None, now: dt.datetime, kind: str = "account"
+):
+    """Count a failed attempt on the name (``kind``: its passwords or its codes) and the
+    address (inside the caller's transaction); audit a lock it starts. The latest lock
+    now running, or None."""
     # Rows whose count is forgotten and whose lock is over say nothing any more.
     db.execute(
         "DELETE FROM login_throttle WHERE last_failure_at < ? AND (locked_until IS NULL OR locked_until < ?)",
         [_iso(now - ACCOUNT_MEMORY), _iso(now)],
     )
-    for key, allowed_failures, memory in _keys(db, username, address):
+    for key, allowed_failures, memory in _keys(db, username, address, kind):
         row = db.execute(
             "SELECT failures, max(last_failure_at, coalesce(locked_until, '')) FROM login_throttle WHERE key = ?",
             [key],
@@ -270,7 +320,7 @@ def _record_failure(db: Database, user_id: int | None, username: str, address: s
             audit.record(
                 db, None, "login_locked", "user", user_id, new={"until": until, "failures": failures}, detail=kind
             )
-    return _locked_until(db, [key for key, *_ in _keys(db, username, address)], now)
+    return _locked_until(db, [key for key, *_ in _keys(db, username, address, kind)], now)
 
 
 def authenticate(
@@ -283,14 +333,17 @@ def authenticate(
     when this failure starts a lock. Every attempt is audited; a failed one names
     the account only if it exists (the typed text may be a password), and every
     attempt costs one scrypt at the current cost, so timing tells nothing either.
-    A hash made at an older cost is replaced at a successful login."""
+    A hash made at an older cost is replaced at a successful login. An account
+    whose password login is off (single sign-on only) fails like a wrong password:
+    the answer says nothing about which accounts exist or how they log in."""
     now = _now(now)
     username = (username or "").strip().lower()
     rows = list(db.query("SELECT * FROM users WHERE username = ? AND active = 1", [username]))
     row = rows[0] if rows else None
     locked = _locked_until(db, [key for key, *_ in _keys(db, username, address)], now)
-    stored = row["password_hash"] if row is not None and locked is None else _timing_hash()
-    ok = verify_password(password, stored) and row is not None and locked is None
+    usable = row is not None and bool(row["password_login"]) and locked is None
+    stored = row["password_hash"] if usable else _timing_hash()
+    ok = verify_password(password, stored) and usable
     user = _row_to_user(row) if ok else None
     # Hashed before the transaction: the write lock is not held for a whole scrypt.
     rehashed = hash_password(password) if user is not None and needs_rehash(stored) else None
@@ -305,7 +358,9 @@ def authenticate(
             if locked is None:  # an attempt refused by a lock is not counted again
                 locked = _record_failure(db, row["id"] if row else None, username, address, now)
             user_id = row["id"] if row else None
-            audit.record(db, None, "login_failed", "user", user_id, detail="locked" if locked else None)
+            off = row is not None and not row["password_login"]  # single sign-on only
+            reason = "locked" if locked else "password_off" if off else None
+            audit.record(db, None, "login_failed", "user", user_id, detail=reason)
     if user is None and locked is not None:
         raise LoginLocked(locked)
     return user
@@ -338,13 +393,35 @@ def unlock(db: Database, actor: User, user_id: int) -> None:
     if row is None:
         raise NotFound("user")
     with write_transaction(db):
-        db.execute("DELETE FROM login_throttle WHERE key = ?", [_account_key(db, row[0])])
+        db.execute(
+            "DELETE FROM login_throttle WHERE key IN (?, ?)", [_account_key(db, row[0]), _factor_key(db, row[0])]
+        )
         audit.record(db, actor, "unlock", "user", user_id)
 
 
 def locked_until(db: Database, username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When the lock on an account name ends, or None if it is not locked."""
-    return _locked_until(db, [_account_key(db, username)], _now(now))
+    """When the lock on an account name (for her passwords or her second-factor codes)
+    ends, or None if it is not locked."""
+    return _locked_until(db, [_account_key(db, username), _factor_key(db, username)], _now(now))
+
+
+def code_locked_until(
+    db: Database, username: str, address: str | None = None, *, now: dt.datetime | None = None
+) -> dt.datetime | None:
+    """When the lock on an account's second-factor codes (or on the client ``address``)
+    ends, or None: caremgmt.core.second_factor asks before it checks a code."""
+    return _locked_until(db, [key for key, *_ in _keys(db, username, address, SECOND_FACTOR)], _now(now))
+
+
+def record_code_failure(db: Database, user: User, address: str | None, now: dt.datetime) -> dt.datetime | None:
+    """Count a wrong second-factor code like a wrong password (inside the caller's
+    transaction): the lock it earned, if any, as for passwords."""
+    return _record_failure(db, user.id, user.username, address, now, SECOND_FACTOR)
+
+
+def clear_code_failures(db: Database, username: str) -> None:
+    """Forget an account's wrong codes (a right one was given; inside the caller's transaction)."""
+    db.execute("DELETE FROM login_throttle WHERE key = ?", [_factor_key(db, username)])
 
 
 def must_change_password(db: Database, user: User) -> bool:
@@ -366,9 +443,13 @@ def change_password(
     failed login), the new one twice, and the policy. Her other login sessions end;
     ``keep_session`` (the tab she did it in) goes on."""
     now = _now(now)
-    row = db.execute("SELECT password_hash FROM users WHERE id = ? AND active = 1", [user.id]).fetchone()
+    row = db.execute(
+        "SELECT password_hash, password_login FROM users WHERE id = ? AND active = 1", [user.id]
+    ).fetchone()
     if row is None:
         raise NotFound("user")
+    if not row[1]:  # single sign-on only: she has no password to change
+        raise ValidationError({"current_password": Message("error.password_login_off")})
     locked = locked_until(db, user.username, now=now)
     if locked is not None:
         verify_password(current, _timing_hash())
@@ -404,11 +485,12 @@ def temporary_password() -> str:
 def reset_password(db: Database, actor: User, user_id: int) -> str:
     """An admin (or SYSTEM) gives an account a temporary password, returned to hand
     over: her sessions end, her lock is cleared, and at her next login she must
-    choose her own before she can open anything else."""
+    choose her own before she can open anything else. It turns her password login
+    back on if it was off (single sign-on only): a password is to log in with."""
     policy.check(db, actor, "user.manage")
     if actor.id is not None and user_id == actor.id:
         raise ValidationError({"user": Message("error.cannot_reset_self")})
-    row = db.execute("SELECT username FROM users WHERE id = ?", [user_id]).fetchone()
+    row = db.execute("SELECT username, password_login FROM users WHERE id = ?", [user_id]).fetchone()
     if row is None:
         raise NotFound("user")
     temporary = temporary_password()
@@ -416,10 +498,14 @@ def reset_password(db: Database, actor: User, user_id: int) -> str:
         temporary = temporary_password()
     new_hash = hash_password(temporary)
     with write_transaction(db):
-        db.execute("UPDATE users SET password_hash = ?, must_change_password = 1 WHERE id = ?", [new_hash, user_id])
+        db.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = 1, password_login = 1 WHERE id = ?",
+            [new_hash, user_id],
+        )
         db.execute("DELETE FROM login_throttle WHERE key = ?", [_account_key(db, row[0])])
         sessions.end_all(db, user_id, "logout")
-        audit.record(db, actor, "password_reset", "user", user_id, new={"must_change_password": 1})
+        turned_on = {} if row[1] else {"password_login": 1}
+        audit.record(db, actor, "password_reset", "user", user_id, new={"must_change_password": 1} | turned_on)
     return temporary
 
 
@@ -436,8 +522,8 @@ def list_users(db: Database, actor: User) -> list[dict]:
     policy.check(db, actor, "user.manage")
     accounts = list(
         db.query(
-            "SELECT id, username, role, block_code, language, active, created_at, must_change_password"
-            " FROM users ORDER BY username"
+            "SELECT id, username, role, block_code, language, active, created_at, must_change_password,"
+            " email, password_login FROM users ORDER BY username"
         )
     )
     for account in accounts:  # when a lock on her name ends (None: not locked)

@@ -108,6 +108,7 @@ CONSTRAINTS = frozenset(
         "participants_no_overlap",  # triggers: the person is booked elsewhere at that time
         "persons_document",  # unique index + triggers: the document is already registered
         "outcomes_one_diploma",  # unique index + triggers: that diploma is already recorded
+        "users_email",  # unique index + triggers: another account has this e-mail (single sign-on)
     }
 )
 

@@ -15,9 +15,9 @@ Each action names the roles that may take it and its scope:
 Evaluators hold no action on personal records: only de-identified exports.
 
 Services call ``check`` (it also refuses an account that has been deactivated
-since the page let her in, or whose password an admin reset until she
-changes it); pages call ``permits`` to hide what ``check``
-would refuse, and never rely on hiding. ``record_block`` says which block a
+since the page let her in, one whose role needs a second factor until she has
+one, or one whose password an admin reset until she changes it); pages call
+``permits`` to hide what ``check`` would refuse, and never rely on hiding. ``record_block`` says which block a
 record belongs to. The navigation asks ``permits`` with no record (may the
 role do this somewhere?).
 """
@@ -44,6 +44,9 @@ class Rule:
 STAFF = frozenset({"frontdesk", "coordinator", "admin"})
 MANAGERS = frozenset({"coordinator", "admin"})
 ADMIN = frozenset({"admin"})
+# The roles that must log in with a second factor (caremgmt.core.second_factor): those who
+# reach the whole registry's settings, its impact figures or its exports. The desk may.
+SECOND_FACTOR_ROLES = frozenset({"admin", "coordinator", "evaluator"})
 
 POLICY: dict[str, Rule] = {
     # The registry: finding, reading (audited) and keeping a person's file right.
@@ -111,6 +114,15 @@ class PasswordChangeDue(PermissionDenied):
         self.args = (self.message.key,)
 
 
+class SecondFactorDue(PermissionDenied):
+    """Her role needs a second factor and she has none yet: nothing until she enrols one."""
+
+    def __init__(self) -> None:
+        super().__init__("account.second_factor")
+        self.message = Message("error.second_factor_due")
+        self.args = (self.message.key,)
+
+
 class OtherBlock(PermissionDenied):
     """The role may do this, but not on a record of another block."""
 
@@ -141,13 +153,20 @@ def check(db: Database, user: User | None, action: str, block_code: str | object
     """Raise PermissionDenied unless ``user`` may take ``action`` on a record of
     ``block_code``. The account is read again (one look-up by id): one deactivated
     since she logged in is refused (InactiveAccount), and her role and block are
-    the ones the account has now. SYSTEM (the command line) needs no account."""
+    the ones the account has now; a role that needs a second factor does nothing
+    until she has confirmed one (SecondFactorDue). SYSTEM (the command line) needs
+    no account."""
     if user is not None and user != SYSTEM:
         row = db.execute(
-            "SELECT active, role, block_code, must_change_password FROM users WHERE id = ?", [user.id]
+            "SELECT active, role, block_code, must_change_password,"
+            " EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = users.id AND f.secret IS NOT NULL)"
+            " FROM users WHERE id = ?",
+            [user.id],
         ).fetchone()
         if row is None or not row[0]:
             raise InactiveAccount()
+        if row[1] in SECOND_FACTOR_ROLES and not row[4]:  # her role needs one: nothing until it is set up
+            raise SecondFactorDue()
         if row[3]:  # an admin reset her password: nothing until she has chosen her own
             raise PasswordChangeDue()
         user = User(user.id, user.username, row[1], row[2], user.language)

@@ -250,7 +250,8 @@ CREATE TABLE login_sessions (
     last_seen_at TEXT NOT NULL,
     ended_at TEXT,
     end_reason TEXT CHECK (end_reason IN ('logout', 'idle', 'deactivated'))
-);
+, second_factor_due INTEGER NOT NULL DEFAULT 0
+    CHECK (second_factor_due IN (0, 1)));
 
 CREATE INDEX login_sessions_user ON login_sessions(user_id, ended_at);
 
@@ -556,6 +557,16 @@ CREATE VIRTUAL TABLE persons_fts USING fts5(
 
 CREATE VIRTUAL TABLE persons_fts_vocab USING fts5vocab(persons_fts, 'row');
 
+CREATE TABLE recovery_codes (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    code_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    used_at TEXT
+);
+
+CREATE INDEX recovery_codes_user ON recovery_codes(user_id, used_at);
+
 CREATE TABLE referrals (
     id INTEGER PRIMARY KEY,
     case_id INTEGER NOT NULL REFERENCES cases(id),
@@ -603,6 +614,17 @@ CREATE TABLE schedules (
     ended_on TEXT,
     created_at TEXT NOT NULL,
     created_by INTEGER REFERENCES users(id)
+);
+
+CREATE TABLE second_factors (
+    user_id INTEGER PRIMARY KEY REFERENCES users(id),
+    secret TEXT,
+    confirmed_at TEXT,
+    last_step INTEGER,
+    pending_secret TEXT,
+    pending_at TEXT,
+    CHECK ((secret IS NULL) = (confirmed_at IS NULL)),
+    CHECK ((pending_secret IS NULL) = (pending_at IS NULL))
 );
 
 CREATE TABLE services (
@@ -696,4 +718,16 @@ CREATE TABLE users (
     active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
     created_at TEXT NOT NULL
 , must_change_password INTEGER NOT NULL DEFAULT 0
-    CHECK (must_change_password IN (0, 1)), synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)));
+    CHECK (must_change_password IN (0, 1)), synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)), email TEXT COLLATE NOCASE, password_login INTEGER NOT NULL DEFAULT 1 CHECK (password_login IN (0, 1)));
+
+CREATE UNIQUE INDEX users_email ON users(email) WHERE email IS NOT NULL;
+
+CREATE TRIGGER users_email_insert BEFORE INSERT ON users
+WHEN new.email IS NOT NULL AND EXISTS (SELECT 1 FROM users WHERE email = new.email) BEGIN
+    SELECT RAISE(ABORT, 'users_email: another account has this e-mail');
+END;
+
+CREATE TRIGGER users_email_update BEFORE UPDATE OF email ON users
+WHEN new.email IS NOT NULL AND EXISTS (SELECT 1 FROM users WHERE email = new.email AND id <> new.id) BEGIN
+    SELECT RAISE(ABORT, 'users_email: another account has this e-mail');
+END;

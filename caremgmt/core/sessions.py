@@ -7,6 +7,12 @@ with a one-use claim code, valid for a minute, which the page hands to the
 app's own route (streamlit_app.py) that exchanges it for the cookie. Every
 script run checks its session again, so a logout or a deactivation ends every
 tab of that user at its next click.
+
+A session of an account with a second factor starts waiting for a code
+(``Session.second_factor`` is VERIFY until caremgmt.core.second_factor accepts
+one); one whose role needs a second factor and has none yet may only enrol one
+(ENROL). Both are read from the database at every script run, so neither a
+reload nor a new tab skips them.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from caremgmt.core import audit, config
+from caremgmt.core import audit, config, policy
 from caremgmt.core.actor import User
 from caremgmt.core.db import write_transaction
 
@@ -27,6 +33,9 @@ END_REASONS = ("logout", "idle", "deactivated")
 CLAIM_SECONDS = 60
 # last_seen_at is written at most this often, not on every click.
 TOUCH_SECONDS = 60
+# What a session still needs before it opens anything (Session.second_factor).
+VERIFY = "verify"  # a code from her second factor (or a recovery code)
+ENROL = "enrol"  # her role needs a second factor and she has none: setting one up
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,8 @@ class Session:
     # An admin reset her password: until she sets her own, this session opens nothing
     # but the change of password (read from the account at every script run).
     must_change_password: bool = False
+    # VERIFY, ENROL, or None once the second factor is done with (or not needed).
+    second_factor: str | None = None
 
 
 def _hash(secret: str) -> str:
@@ -60,10 +71,12 @@ def start(db: Database, user: User, *, now: dt.datetime | None = None) -> tuple[
     now = _now(now)
     claim = secrets.token_urlsafe(32)
     with write_transaction(db):
+        # An account with a second factor: the session waits for a code (VERIFY), however she got here.
         cursor = db.execute(
-            "INSERT INTO login_sessions (user_id, claim_hash, claim_expires_at, created_at, last_seen_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [user.id, _hash(claim), _iso(now + dt.timedelta(seconds=CLAIM_SECONDS)), _iso(now), _iso(now)],
+            "INSERT INTO login_sessions (user_id, claim_hash, claim_expires_at, created_at, last_seen_at,"
+            " second_factor_due) VALUES (?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM second_factors"
+            " WHERE user_id = ? AND secret IS NOT NULL))",
+            [user.id, _hash(claim), _iso(now + dt.timedelta(seconds=CLAIM_SECONDS)), _iso(now), _iso(now), user.id],
         )
     return cursor.lastrowid, claim
 
@@ -84,12 +97,17 @@ def claim(db: Database, code: str, *, now: dt.datetime | None = None) -> str | N
 
 def _row_to_session(row: dict) -> Session:
     user = User(row["user_id"], row["username"], row["role"], row["block_code"], row["language"])
-    return Session(row["id"], user, bool(row["must_change_password"]))
+    if row["has_second_factor"]:
+        step = VERIFY if row["second_factor_due"] else None
+    else:  # none (or reset since): her role may need one now
+        step = ENROL if row["role"] in policy.SECOND_FACTOR_ROLES else None
+    return Session(row["id"], user, bool(row["must_change_password"]), step)
 
 
 _SELECT = (
-    "SELECT s.id, s.user_id, s.last_seen_at, s.ended_at, u.username, u.role, u.block_code, u.language, u.active,"
-    " u.must_change_password"
+    "SELECT s.id, s.user_id, s.last_seen_at, s.ended_at, s.second_factor_due, u.username, u.role, u.block_code,"
+    " u.language, u.active, u.must_change_password,"
+    " EXISTS (SELECT 1 FROM second_factors f WHERE f.user_id = u.id AND f.secret IS NOT NULL) AS has_second_factor"
     " FROM login_sessions s JOIN users u ON u.id = s.user_id"
 )
 
@@ -130,6 +148,18 @@ def resume(db: Database, token: str, *, now: dt.datetime | None = None) -> Sessi
         return None
     rows = list(db.query(f"{_SELECT} WHERE s.token_hash = ?", [_hash(token)]))
     return _check(db, rows[0] if rows else None, _now(now))
+
+
+def second_factor_passed(db: Database, session_id: int, user_id: int) -> bool:
+    """Her session ``session_id`` no longer waits for a code (inside the caller's
+    transaction): whether it was a live session of hers."""
+    return (
+        db.execute(
+            "UPDATE login_sessions SET second_factor_due = 0 WHERE id = ? AND user_id = ? AND ended_at IS NULL",
+            [session_id, user_id],
+        ).rowcount
+        == 1
+    )
 
 
 def end_reason(db: Database, session_id: int) -> str | None:

@@ -1,4 +1,5 @@
-"""Command line: ``python -m caremgmt init | demo | export | bench | user add|unlock|reset-password | schema``.
+"""Command line: ``python -m caremgmt init | demo | export | bench | user add|unlock|reset-password|reset-second-factor
+| schema``.
 
 ``--db PATH`` goes before the command or after it (``python -m caremgmt bench
 --db city.db``); without it, $CAREMGMT_DB or data/caremgmt.db (caremgmt.core.config)."""
@@ -11,7 +12,7 @@ import getpass
 import sys
 import time
 
-from caremgmt.core import actor, auth, backup, config
+from caremgmt.core import actor, auth, backup, config, second_factor
 from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.migrations import SCHEMA_FILE
@@ -97,12 +98,25 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=actor.ROLES)
     add.add_argument("--block", help="home block code")
     add.add_argument("--language", default="es", choices=("es", "en"))
+    add.add_argument("--email", help="the e-mail single sign-on (OpenID Connect) maps to this account")
+    add.add_argument(
+        "--no-password",
+        dest="password_login",
+        action="store_false",
+        help="no local password: she logs in through single sign-on only (needs --email; nothing is asked)",
+    )
     unlock = command("unlock", user_sub, help="clear an account's failed logins and its lock")
     unlock.add_argument("username")
     reset = command(
         "reset-password", user_sub, help="print a temporary password for an account; she must change it at login"
     )
     reset.add_argument("username")
+    reset_factor = command(
+        "reset-second-factor",
+        user_sub,
+        help="take away an account's second factor and recovery codes (a lost phone); she sets up a new one at login",
+    )
+    reset_factor.add_argument("username")
     schema_cmd = command(
         "schema",
         help="print the schema a fresh database gets (caremgmt/core/schema.sql); never opens --db",
@@ -241,11 +255,22 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "user" and args.user_command == "reset-password":
             temporary = auth.reset_password(db, actor.SYSTEM, auth.account_id(db, args.username))
             print(f"temporary password for {args.username} (to be changed at login): {temporary}")
+        elif args.command == "user" and args.user_command == "reset-second-factor":
+            second_factor.reset(db, actor.SYSTEM, auth.account_id(db, args.username))
+            print(f"second factor of {args.username} reset: her sessions ended; she sets up a new one at login")
         elif args.command == "user":
             # A password that is not valid UTF-8 (bytes from the terminal or the environment)
             # is refused by the password policy with a message, like any other rule.
             user = auth.create_user(
-                db, actor.SYSTEM, args.username, _read_password(), args.role, args.block, args.language
+                db,
+                actor.SYSTEM,
+                args.username,
+                _read_password() if args.password_login else None,
+                args.role,
+                args.block,
+                args.language,
+                email=args.email,
+                password_login=args.password_login,
             )
             print(f"user {user.username} ({user.role}) created")
     except ValidationError as e:

@@ -3,6 +3,8 @@
 import streamlit as st
 
 from caremgmt.core import auth
+from pages.ui import single_sign_on
+from pages.ui.formatting import literal
 from pages.ui.session import db, language, tr
 from pages.ui.sign_in import NOTICE, sign_in
 
@@ -10,6 +12,9 @@ st.title(tr("login.title"))
 notice = st.session_state.get(NOTICE)
 if notice:
     st.info(tr(f"login.ended.{notice}"))
+refused = single_sign_on.refusal()  # an identity back from the provider that has no account here
+if refused:
+    st.error(literal(refused))  # it may quote the identity's e-mail
 # A failed attempt starts a new round of the form: the password never stays in its field.
 attempt = st.session_state.get("login_attempt", 0)
 with st.form("login"):
@@ -36,3 +41,5 @@ if submitted:
 failure = st.session_state.pop("login_failed", None)
 if failure:
     st.error(failure)
+# Single sign-on (OpenID Connect), when the secrets configure a provider.
+single_sign_on.login_buttons()

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from caremgmt.core import auth
+from caremgmt.core import auth, single_sign_on
 from pages.ui.actions import Form, write
-from pages.ui.session import login_session_id, tr
+from pages.ui.session import db, login_session_id, tr, user
 from pages.ui.sign_in import must_change_password
 from pages.ui.widgets import password, take_passwords, taken
 
@@ -12,6 +12,9 @@ form = Form("password_change")
 st.title(tr("password.title"))
 if must_change_password():
     st.info(tr("password.forced"))
+if not single_sign_on.password_login(db(), user()):  # she enters only through single sign-on
+    st.info(tr("password.sso_only"))
+    st.stop()
 st.caption(tr("password.rules"))
 # The passwords leave their fields at every click, refused or done.
 secrets = (form.key("current"), form.key("new"), form.key("repeat"))

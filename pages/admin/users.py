@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from caremgmt.core import actor, auth, reference
+from caremgmt.core import actor, auth, reference, second_factor, single_sign_on
 from caremgmt.core.clock import to_local
 from caremgmt.core.i18n import LANGUAGES
 from pages.ui.actions import Form, write
@@ -12,6 +12,7 @@ from pages.ui.widgets import choice, labeller, password, take_passwords, taken, 
 current = user()
 st.title(tr("users.title"))
 accounts = auth.list_users(db(), current)
+with_factor = second_factor.enrolled_users(db(), current)  # who has a second factor set up
 blocks = reference.blocks(db())
 
 st.dataframe(
@@ -24,6 +25,9 @@ st.dataframe(
             tr("users.active"): "✓" if a["active"] else "✗",
             tr("users.locked_until"): to_local(a["locked_until"].isoformat())[-5:] if a["locked_until"] else "",
             tr("users.must_change"): "✓" if a["must_change_password"] else "",
+            tr("users.second_factor"): "✓" if a["id"] in with_factor else "",
+            tr("field.email"): a["email"] or "",  # typed by an admin: a plain-text cell
+            tr("users.password_login"): "✓" if a["password_login"] else "✗",
         }
         for a in accounts
     ],
@@ -80,8 +84,9 @@ if others:
         write(toggling, auth.set_active, chosen, not is_active)
 
 st.subheader(tr("users.security"))
-# Unlock (her failed logins forgotten) or reset: a temporary password, shown here
-# once, that she must change at her next login. Both are audited by the domain.
+# Unlock (her failed logins and codes forgotten) or reset: a temporary password, shown
+# here once, that she must change at her next login; or her second factor (a lost phone),
+# which she sets up again at her next login. All audited by the domain.
 RESET_SHOWN = "users_reset_shown"
 shown = st.session_state.pop(RESET_SHOWN, None)
 if shown:
@@ -96,7 +101,7 @@ if others:
         key="user_security",
         placeholder=tr("common.choose"),
     )
-    unlock_col, reset_col = st.columns(2)
+    unlock_col, reset_col, factor_col = st.columns(3)
     if unlock_col.button(tr("users.unlock"), key=securing.key("unlock"), disabled=not others[target]["locked_until"]):
         write(securing, auth.unlock, target, done=tr("users.unlocked", username=others[target]["username"]))
     if reset_col.button(tr("users.reset"), key=securing.key("reset")):
@@ -108,3 +113,47 @@ if others:
                 RESET_SHOWN, {"username": others[target]["username"], "password": temporary}
             ),
         )
+    if factor_col.button(
+        tr("users.reset_second_factor"), key=securing.key("second_factor"), disabled=target not in with_factor
+    ):
+        write(
+            securing,
+            second_factor.reset,
+            target,
+            done=tr("users.second_factor_reset", username=others[target]["username"]),
+        )
+
+st.subheader(tr("users.sso"))
+# Single sign-on: the e-mail that maps an identity to the account, and whether she may
+# also log in with a password. Both audited by the domain.
+st.caption(tr("users.sso_help"))
+everyone = {a["id"]: a for a in accounts}
+signing = Form("user_sso")
+target = st.selectbox(
+    tr("users.choose"),
+    list(everyone),
+    format_func=labeller(everyone, lambda i: everyone[i]["username"]),
+    key="user_sso",
+    placeholder=tr("common.choose"),
+)
+if target is not None:
+    account = everyone[target]
+    with st.form(signing.id):
+        # One field per account (and round): switching accounts shows that account's e-mail.
+        email = text(signing.scope, "email", signing.key(f"email_{target}"), account["email"])
+        if st.form_submit_button(tr("users.save_email"), key=signing.key(f"save_{target}")):
+            write(
+                signing,
+                single_sign_on.set_email,
+                target,
+                email,
+                done=tr("users.email_saved", username=account["username"]),
+            )
+    allowed = bool(account["password_login"])
+    st.text(tr("users.password_login_on") if allowed else tr("users.password_login_off"))
+    if allowed:
+        turn, turned = tr("users.turn_password_off"), tr("users.password_turned_off", username=account["username"])
+    else:
+        turn, turned = tr("users.turn_password_on"), tr("users.password_turned_on", username=account["username"])
+    if st.button(turn, key=signing.key(f"password_{target}")):
+        write(signing, single_sign_on.set_password_login, target, not allowed, done=turned)

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from streamlit.web.server.starlette.starlette_server_config import TOKENS_COOKIE_NAME, USER_COOKIE_NAME
 
 from caremgmt.core import sessions
 from caremgmt.core.actor import User
@@ -35,6 +36,10 @@ _CLAIM = "session_claim"  # a claim code waiting to be handed to the browser
 _FORGET_COOKIE = "forget_cookie"
 NOTICE = "login_notice"  # why the last login session ended, for the login page
 _MUST_CHANGE = "must_change_password"  # this run's session may open only the change of password
+_SECOND_FACTOR = "second_factor_step"  # sessions.VERIFY or ENROL: this run's session may open only that
+# Streamlit's own identity cookies (st.login, pages/ui/single_sign_on.py): a login
+# session of ours replaces them, and a logout drops them with ours.
+_IDENTITY_COOKIES = (USER_COOKIE_NAME, TOKENS_COOKIE_NAME)
 
 
 def sign_in(account: User) -> None:
@@ -70,6 +75,7 @@ def identify() -> User | None:
     st.session_state["user"] = live.user
     # Read from the account at every run: a reset in another tab takes effect at the next click.
     st.session_state[_MUST_CHANGE] = live.must_change_password
+    st.session_state[_SECOND_FACTOR] = live.second_factor
     return live.user
 
 
@@ -77,6 +83,12 @@ def must_change_password() -> bool:
     """Whether this run's login must change its password before anything else (an
     admin reset it): the navigation then offers the change of password only."""
     return bool(st.session_state.get(_MUST_CHANGE))
+
+
+def second_factor_step() -> str | None:
+    """What this run's login still needs of her second factor (read from the database at
+    every run): sessions.VERIFY (a code), sessions.ENROL (setting one up), or None."""
+    return st.session_state.get(_SECOND_FACTOR)
 
 
 def sign_out(account: User) -> None:
@@ -88,6 +100,12 @@ def sign_out(account: User) -> None:
     sessions.log_out(db(), account)
     _forget_tab(session_id)
     st.session_state[NOTICE] = "logout"
+    st.session_state[_FORGET_COOKIE] = True
+
+
+def drop_cookies() -> None:
+    """Have the browser drop its login cookies at the end of this run (as after a
+    logout): for a run with no login of ours, e.g. an identity single sign-on refused."""
     st.session_state[_FORGET_COOKIE] = True
 
 
@@ -133,14 +151,25 @@ def _claim(code: str) -> str | None:
         database.close()
 
 
+def _drop_identity(request: Request, response: Response) -> None:
+    """Delete the Streamlit identity cookies the request carries (a large one is
+    split into ``name_1``, ``name_2``…), at the path Streamlit set them (the root)."""
+    for name in request.cookies:
+        base, _, part = name.rpartition("_")
+        if name in _IDENTITY_COOKIES or (base in _IDENTITY_COOKIES and part.isdigit()):
+            response.delete_cookie(name, path="/", httponly=True, samesite="lax")
+
+
 async def session_cookie(request: Request) -> Response:
-    """POST {"claim": code}: set the session cookie; DELETE: drop it."""
+    """POST {"claim": code}: set the session cookie; DELETE: drop it. Either way,
+    Streamlit's identity cookies (single sign-on) go: our session replaces them."""
     if not _same_origin(request):
         return Response(status_code=403)
     secure = request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
     response = Response(status_code=204)
     if request.method == "DELETE":
         response.delete_cookie(sessions.COOKIE, path="/", secure=secure, httponly=True, samesite="strict")
+        _drop_identity(request, response)
         return response
     try:
         code = (await request.json())["claim"]
@@ -150,6 +179,7 @@ async def session_cookie(request: Request) -> Response:
     if token is None:
         return Response(status_code=403)
     response.set_cookie(sessions.COOKIE, token, path="/", secure=secure, httponly=True, samesite="strict")
+    _drop_identity(request, response)
     return response
 
 

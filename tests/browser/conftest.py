@@ -6,9 +6,8 @@ import subprocess
 import sys
 
 import pytest
-from playwright.sync_api import sync_playwright
 
-from tests.browser.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, chromium_path, start_streamlit
+from tests.browser.browser import ROOT, browser_tab, start_streamlit
 
 
 @pytest.fixture
@@ -30,17 +29,8 @@ def app_url(tmp_path):
 
 @pytest.fixture
 def page(app_url):
-    executable = chromium_path()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="es-CO")
-        context.set_default_timeout(20_000)
-        tab = context.new_page()
-        tab.goto(app_url)
+    with browser_tab(app_url) as tab:
         yield tab
-        ARTIFACTS.mkdir(exist_ok=True)
-        tab.screenshot(path=str(ARTIFACTS / "last-browser-test.png"), full_page=True)
-        browser.close()
 
 
 @pytest.fixture

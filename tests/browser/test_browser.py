@@ -9,7 +9,18 @@ import time
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from tests.browser.browser import ARTIFACTS, CHROMIUM_FLAGS, ROOT, choose, chromium_path, nav, settle, type_date
+from tests.browser.browser import (
+    ARTIFACTS,
+    CHROMIUM_FLAGS,
+    ROOT,
+    choose,
+    chromium_path,
+    log_in,
+    nav,
+    settle,
+    type_date,
+    with_second_factor,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -96,7 +107,9 @@ def todays_class(app_url, tmp_path):
     end = min(start + dt.timedelta(minutes=60), dt.datetime.combine(start.date(), dt.time(23, 59)))
     db = connect(os.environ["CAREMGMT_DB"])
     try:
-        admin = auth.create_user(db, actor.SYSTEM, "coordinacion", "clave-de-prueba-2", "coordinator", "KENNEDY")
+        admin = with_second_factor(
+            db, auth.create_user(db, actor.SYSTEM, "coordinacion", "clave-de-prueba-2", "coordinator", "KENNEDY")
+        )
         service = {r[0]: r[1] for r in db.execute("SELECT code, id FROM services")}
         common = {
             "block_code": "KENNEDY",
@@ -321,6 +334,14 @@ def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
         cwd=ROOT,
         capture_output=True,
     )
+    from caremgmt.core import actor, auth
+    from caremgmt.core.db import connect
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:  # a coordinator logs in with a second factor: hers, set up as she would
+        with_second_factor(db, actor.User(auth.account_id(db, "coordinacion"), "coordinacion", "coordinator"))
+    finally:
+        db.close()
     executable = chromium_path()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
@@ -329,9 +350,7 @@ def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
         page = context.new_page()
         try:
             page.goto(app_url)
-            page.get_by_label("Usuario").fill("coordinacion")
-            page.get_by_label("Contraseña").fill("clave-de-prueba-3")
-            page.get_by_role("button", name="Ingresar").click()
+            log_in(page, "coordinacion", "clave-de-prueba-3")
             nav(page, "Impacto")
             expect(page.get_by_role("heading", name="Impacto del programa")).to_be_visible()
             expect(page.get_by_text("Personas atendidas").first).to_be_visible()

@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.browser import log_in, nav, settle, type_date
+from tests.browser.browser import log_in, nav, settle, type_date, with_second_factor
 
 pytestmark = pytest.mark.browser
 
@@ -80,7 +80,7 @@ def hostile_world(app_url):
         start = dt.datetime.combine(day, dt.time(8, 0))
     db = connect(os.environ["CAREMGMT_DB"])
     try:
-        admin = auth.create_user(db, actor.SYSTEM, "coordina", PASSWORD, "admin", "KENNEDY")
+        admin = with_second_factor(db, auth.create_user(db, actor.SYSTEM, "coordina", PASSWORD, "admin", "KENNEDY"))
         reference.update_block(db, admin, "KENNEDY", name=VALUES["block"], locality_code=8, active=True)
         service_id = catalogue.save_service(
             db,

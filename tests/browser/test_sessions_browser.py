@@ -12,6 +12,7 @@ from tests.browser.browser import (
     leave_field,
     log_in,
     nav,
+    set_up_second_factor,
     start_streamlit,
     type_date,
     wait_for_session_cookie,
@@ -117,6 +118,9 @@ def test_the_first_administrator_stays_logged_in_after_a_reload(tmp_path, monkey
             page.get_by_label("Contraseña", exact=True).fill("clave-muy-segura")
             page.get_by_label("Repita la contraseña").fill("clave-muy-segura")
             page.get_by_role("button", name="Crear cuenta de administración").click()
+            # An administrator sets up her second factor first, at whatever address she asked for.
+            expect(page.get_by_role("heading", name="Segundo factor")).to_be_visible()
+            set_up_second_factor(page)
             expect(page.get_by_role("heading", name="Registrar cuidadora")).to_be_visible()
             wait_for_session_cookie(page)
             page.reload()

@@ -10,14 +10,16 @@ from caremgmt.core import auth, policy
 from caremgmt.core.errors import NotFound, PermissionDenied, ValidationError
 from caremgmt.scheduling import timetable
 from caremgmt.scheduling.booking import BookingRefused
-from tests.factories import person, schedule_data
+from tests.factories import person, schedule_data, with_second_factor
 
 SCORES = dict.fromkeys(cases.DOMAINS, 3)
 
 
 @pytest.fixture
 def coordinator(db, admin):
-    return auth.create_user(db, admin, "coordinadora", "coord-password-1", "coordinator", "BOSA")
+    return with_second_factor(
+        db, auth.create_user(db, admin, "coordinadora", "coord-password-1", "coordinator", "BOSA")
+    )
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ DATES = {"date", "at", "day", "start", "end"}
 # Plain: identifiers, codes, ordinals, names and times, written as given ("#1234", "Página 12").
 PLAIN = {"id", "code", "version", "page", "position", "doc_type", "username", "name", "person", "reason", "reasons"}
 PLAIN |= {"purpose", "kind", "when", "time"}
+PLAIN |= {"email", "provider"}  # single sign-on: an identity's e-mail, a provider's name
 # Counts that no word agrees with: a number in brackets after a heading.
 NO_AGREEMENT = {"caseload.cases", "caseload.tasks", "caseload.referrals"}
 # Messages whose ``n`` is a position (the 2nd dependant, the 3rd booking): plain, no plural.

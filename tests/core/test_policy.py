@@ -18,7 +18,7 @@ from caremgmt.core.errors import CareError, PermissionDenied
 from caremgmt.impact import exports
 from caremgmt.registry import persons, search
 from caremgmt.scheduling import attendance, booking, catalogue, laundry, timetable
-from tests.factories import person, schedule_data
+from tests.factories import person, schedule_data, with_second_factor
 
 # --- the table ------------------------------------------------------------------
 
@@ -242,13 +242,15 @@ def test_every_write_service_is_listed():
 def kennedy(db, admin):
     return {
         "desk": auth.create_user(db, admin, "recepcion.kennedy", "desk-password-7", "frontdesk", "KENNEDY"),
-        "coordinator": auth.create_user(db, admin, "coord.kennedy", "coord-password-7", "coordinator", "KENNEDY"),
+        "coordinator": with_second_factor(
+            db, auth.create_user(db, admin, "coord.kennedy", "coord-password-7", "coordinator", "KENNEDY")
+        ),
     }
 
 
 @pytest.fixture
 def bosa_coordinator(db, admin):
-    return auth.create_user(db, admin, "coord.bosa", "coord-password-8", "coordinator", "BOSA")
+    return with_second_factor(db, auth.create_user(db, admin, "coord.bosa", "coord-password-8", "coordinator", "BOSA"))
 
 
 @pytest.mark.parametrize("who", ["desk", "coordinator"])
@@ -269,8 +271,8 @@ def test_every_write_service_refuses_a_user_of_another_block(db, world, kennedy,
 
 @pytest.mark.parametrize("service", sorted(BLOCK_WRITES) + sorted(CITY_WRITES))
 def test_a_deactivated_account_is_refused_by_every_write_service(db, world, admin, service):
-    boss = auth.create_user(db, admin, "coord.city", "coord-password-9", "coordinator")
-    admin2 = auth.create_user(db, admin, "admin.dos", "admin-clave-92", "admin")
+    boss = with_second_factor(db, auth.create_user(db, admin, "coord.city", "coord-password-9", "coordinator"))
+    admin2 = with_second_factor(db, auth.create_user(db, admin, "admin.dos", "admin-clave-92", "admin"))
     auth.set_active(db, admin, boss.id, False)
     auth.set_active(db, admin, admin2.id, False)
     for gone in (boss, admin2):  # the page let her in earlier; the service asks the account again
@@ -280,7 +282,7 @@ def test_a_deactivated_account_is_refused_by_every_write_service(db, world, admi
 
 @pytest.mark.parametrize("service", sorted(BLOCK_WRITES) + sorted(CITY_WRITES))
 def test_an_account_whose_password_was_reset_does_nothing_until_she_changes_it(db, world, admin, service):
-    boss = auth.create_user(db, admin, "coord.city", "coord-password-9", "coordinator")
+    boss = with_second_factor(db, auth.create_user(db, admin, "coord.city", "coord-password-9", "coordinator"))
     temporary = auth.reset_password(db, admin, boss.id)
     with pytest.raises(policy.PasswordChangeDue):
         {**BLOCK_WRITES, **CITY_WRITES}[service](db, boss, world)
@@ -405,7 +407,9 @@ def test_an_empty_search_box_writes_nothing(db, frontdesk):
 
 
 def test_who_wrote_a_confidential_note_shows_only_to_who_may_read_it(db, world, admin, frontdesk, kennedy):
-    coordinator = auth.create_user(db, admin, "coord.bosa2", "coord-password-3", "coordinator", "BOSA")
+    coordinator = with_second_factor(
+        db, auth.create_user(db, admin, "coord.bosa2", "coord-password-3", "coordinator", "BOSA")
+    )
     cases.add_note(db, coordinator, world["case"], "Ruta activada.", confidential=True)
     cases.add_note(db, coordinator, world["case"], "Primera entrevista.")
 
@@ -427,7 +431,7 @@ def test_who_wrote_a_confidential_note_shows_only_to_who_may_read_it(db, world, 
 
 
 def test_a_deactivated_admin_manages_no_account(db, admin):
-    other = auth.create_user(db, admin, "admin.dos", "admin-clave-92", "admin")
+    other = with_second_factor(db, auth.create_user(db, admin, "admin.dos", "admin-clave-92", "admin"))
     desk = auth.create_user(db, admin, "mesa.uno", "mesa-clave-larga-3", "frontdesk", "BOSA")
     auth.set_active(db, admin, other.id, False)
     for manage in (

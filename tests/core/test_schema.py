@@ -174,6 +174,8 @@ def test_migrations_keep_their_set_and_names_and_run_in_file_order():
         "0011_duplicate_keys",
         "0012_login_protection",
         "0013_synthetic_rows",
+        "0014_second_factor",
+        "0015_single_sign_on",
     ]
 
 

@@ -12,7 +12,7 @@ from caremgmt.impact import contact_facts, metrics
 from caremgmt.impact.contact_facts import age_band_sql
 from caremgmt.registry import persons
 from caremgmt.scheduling import attendance
-from tests.factories import NOW
+from tests.factories import NOW, with_second_factor
 
 FROM = (
     " FROM attendance a JOIN sessions s ON s.id = a.session_id JOIN services v ON v.id = s.service_id"
@@ -158,7 +158,7 @@ def test_generated_facts_match_the_raw_tables_for_every_filter(city):
 def test_every_kind_of_write_is_reflected_at_once(city, clock_at):
     from caremgmt.core import auth
 
-    admin = auth.create_first_admin(city, "admin", "clave-de-la-jefa-1")
+    admin = with_second_factor(city, auth.create_first_admin(city, "admin", "clave-de-la-jefa-1"))
     f = year(city)
     figures(city, f)  # every day of the year is fresh now
     sessions = city.execute(
@@ -349,7 +349,7 @@ def test_editing_a_service_or_a_block_marks_nothing_stale_and_figures_follow_at_
     from caremgmt.core import auth, reference
     from caremgmt.scheduling import catalogue
 
-    admin = auth.create_first_admin(city, "admin", "clave-de-la-jefa-1")
+    admin = with_second_factor(city, auth.create_first_admin(city, "admin", "clave-de-la-jefa-1"))
     f = year(city)
     figures(city, f)
     service = city.execute(

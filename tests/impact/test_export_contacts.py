@@ -9,6 +9,7 @@ from caremgmt.core.db import connect
 from caremgmt.impact import exports, metrics
 from caremgmt.impact.contact_facts import age_band_sql
 from caremgmt.impact.exports import RESEARCH_CONSENT, pseudonym, safe_cell
+from tests.factories import with_second_factor
 
 
 def expected_rows(db, f: metrics.Filters, secret: bytes) -> list[list[str]]:
@@ -32,7 +33,7 @@ def written(result) -> list[list[str]]:
 
 def test_contacts_export_equals_the_plain_join(city, tmp_path, monkeypatch):
     monkeypatch.setenv("CAREMGMT_EXPORT_SECRET", "a-test-secret")
-    admin = auth.create_first_admin(city, "admin", "clave-de-la-jefa-1")
+    admin = with_second_factor(city, auth.create_first_admin(city, "admin", "clave-de-la-jefa-1"))
     block = city.execute("SELECT block_code FROM sessions GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
     # A block code that a spreadsheet would run as a formula must come out inert.
     city.execute("PRAGMA foreign_keys = OFF")

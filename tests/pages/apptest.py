@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from caremgmt.core import sessions
 from caremgmt.core.db import connect
+from tests.factories import pass_second_factor
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
 
@@ -25,10 +26,14 @@ def app_as(user=None, page: str | None = None, login_session: int | None = None)
 
 
 def start_session(user) -> int:
-    """A live login session of ``user`` in the test database (CAREMGMT_DB)."""
+    """A live login session of ``user`` in the test database (CAREMGMT_DB), as the login
+    form makes it: past her second factor, if she has one (her app's code, typed)."""
     db = connect()
     try:
-        return sessions.start(db, user)[0]
+        session_id = sessions.start(db, user)[0]
+        if sessions.current(db, session_id).second_factor == sessions.VERIFY:
+            pass_second_factor(db, user, session_id)
+        return session_id
     finally:
         db.close()
 

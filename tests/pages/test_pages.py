@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pyotp
 import pytest
 
 from caremgmt.core import auth
@@ -67,11 +68,24 @@ def test_first_run_asks_for_the_administrator_and_can_load_demo(db):
     at.checkbox(key="setup_demo").check()
     click(at, "Crear cuenta de administración")
     assert at.session_state["user"].role == "admin"
+    assert count(db, "persons") >= 300
+    # An administrator sets up her second factor before anything else.
+    at.run()
+    assert at.title[0].value == "Segundo factor"
+    assert "Su rol exige un segundo factor" in texts(at)
+    click(at, "Activar segundo factor")
+    secret = at.code[0].value.replace(" ", "")  # the key she would type into her phone's app
+    at.text_input(key="second_factor_confirm_code").input(pyotp.TOTP(secret).now())
+    click(at, "Confirmar")
+    assert "Segundo factor activado." in texts(at)
+    assert len(at.code[0].value.split()) == 10  # her recovery codes, once
+    assert at.button(key="recovery_codes_continue").disabled  # not before she says she saved them
+    at.checkbox(key="recovery_codes_saved").check().run()
+    click(at, "Continuar")
     # AppTest stays on the file it ran; a browser lands on the default page
     # (the browser test checks that transition).
     at.switch_page("pages/desk/home.py").run()
     assert "Hola, coordinadora" in texts(at)
-    assert count(db, "persons") >= 300
 
 
 def test_login_refuses_wrong_password_and_accepts_right_one(db, frontdesk):

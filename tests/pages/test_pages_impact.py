@@ -7,13 +7,15 @@ import pytest
 from caremgmt.core import auth
 from caremgmt.core.i18n import t
 from caremgmt.impact import metrics
-from tests.factories import JAN
+from tests.factories import JAN, with_second_factor
 from tests.pages.apptest import assert_turned_away, click, open_page, texts
 
 
 @pytest.fixture
 def coordinator(db, admin):
-    return auth.create_user(db, admin, "coordinadora", "coord-password-1", "coordinator", "BOSA")
+    return with_second_factor(
+        db, auth.create_user(db, admin, "coordinadora", "coord-password-1", "coordinator", "BOSA")
+    )
 
 
 def card(at, name: str) -> str:

@@ -20,7 +20,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from caremgmt.casework import cases
 from caremgmt.core import auth, i18n
 from caremgmt.impact import metrics
-from tests.factories import JAN, person
+from tests.factories import JAN, person, with_second_factor
 from tests.pages.apptest import open_page
 
 RAW = re.compile(r"\b(?:nan|NaN|None|null|undefined)\b")
@@ -148,7 +148,9 @@ def test_impact_page_reads_in_the_coordinators_language_with_nothing_raw(
     db, admin, unrecorded, made_on_click, language
 ):
     reader = READER[language]
-    coordinator = auth.create_user(db, admin, "coord", "clave-de-sede-7", "coordinator", None, language)
+    coordinator = with_second_factor(
+        db, auth.create_user(db, admin, "coord", "clave-de-sede-7", "coordinator", None, language)
+    )
     at = open_page(coordinator, "pages/impact/impact.py")
     at.date_input(key="impact_from").set_value(JAN.start)
     at.date_input(key="impact_to").set_value(JAN.end).run()
@@ -204,7 +206,7 @@ def test_impact_page_reads_in_the_coordinators_language_with_nothing_raw(
 
 
 def test_stratum_reads_as_a_whole_number(db, admin, unrecorded, made_on_click):
-    coordinator = auth.create_user(db, admin, "coord", "clave-de-sede-7", "coordinator")
+    coordinator = with_second_factor(db, auth.create_user(db, admin, "coord", "clave-de-sede-7", "coordinator"))
     at = open_page(coordinator, "pages/impact/impact.py")
     at.date_input(key="impact_from").set_value(JAN.start)
     at.date_input(key="impact_to").set_value(JAN.end)

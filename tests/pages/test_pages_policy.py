@@ -9,7 +9,7 @@ from caremgmt.casework import cases
 from caremgmt.core import auth
 from caremgmt.registry import persons
 from caremgmt.scheduling import timetable
-from tests.factories import person, schedule_data
+from tests.factories import person, schedule_data, with_second_factor
 from tests.pages.apptest import open_page, texts
 
 OTHER_BLOCK = "Este registro pertenece a otra manzana: solo su equipo puede consultarlo o modificarlo."
@@ -30,7 +30,9 @@ def kennedy(db, admin, clock_at):
 def bosa_users(db, admin, frontdesk):
     return {
         "frontdesk": frontdesk,
-        "coordinator": auth.create_user(db, admin, "coord.bosa", "coord-password-1", "coordinator", "BOSA"),
+        "coordinator": with_second_factor(
+            db, auth.create_user(db, admin, "coord.bosa", "coord-password-1", "coordinator", "BOSA")
+        ),
     }
 
 

@@ -10,14 +10,16 @@ from caremgmt.casework import cases, referrals
 from caremgmt.core import auth
 from caremgmt.registry import persons
 from caremgmt.scheduling import timetable
-from tests.factories import CONSENT, TODAY, caregiver_data, person, schedule_data
+from tests.factories import CONSENT, TODAY, caregiver_data, person, schedule_data, with_second_factor
 from tests.pages.apptest import app_as, double_click, key, open_page, texts
 from tests.pages.test_pages import REGISTER, count, fill_caregiver
 
 
 @pytest.fixture
 def other_coordinator(db, admin):
-    return auth.create_user(db, admin, "coordinadora2", "coord-password-2", "coordinator", "BOSA")
+    return with_second_factor(
+        db, auth.create_user(db, admin, "coordinadora2", "coord-password-2", "coordinator", "BOSA")
+    )
 
 
 def test_cancelling_a_session_someone_else_cancelled_meanwhile_is_explained(

@@ -18,7 +18,7 @@ from caremgmt.core.text import fold
 from caremgmt.registry import persons
 from caremgmt.setup import initialize
 from caremgmt.tools import cli, demo
-from tests.factories import RESEARCH_CONSENT, TODAY, caregiver_data
+from tests.factories import RESEARCH_CONSENT, TODAY, caregiver_data, with_second_factor
 
 PARTICLES = {"de", "del", "la", "las", "los"}
 
@@ -26,8 +26,8 @@ PARTICLES = {"de", "del", "la", "las", "los"}
 def build(path: str, persons: int, seed: int) -> tuple:
     initialize(path).close()
     db = connect(path)
-    admin = auth.create_first_admin(db, "admin", "clave-de-la-jefa-1")
-    demo.generate(db, persons, seed=seed, actor=admin)  # as the first-run setup page does
+    admin = with_second_factor(db, auth.create_first_admin(db, "admin", "clave-de-la-jefa-1"))
+    demo.generate(db, persons, seed=seed, actor=admin)  # in an admin's name (the setup page loads it as the system)
     return db, admin
 
 
