@@ -123,7 +123,7 @@ def person(db, user, n: int, with_child=True) -> int:
 
 def laundry_slots(db, admin, weekdays: list[int], start_date: str, end_date: str, capacity: int) -> list[int]:
     """Hourly drop-off slots 08-09 and 09-10 at BOSA on ``weekdays`` between the dates: their ids in time order."""
-    timetable.create_schedule(
+    schedule, _ = timetable.create_schedule(
         db,
         admin,
         schedule_data(
@@ -138,7 +138,7 @@ def laundry_slots(db, admin, weekdays: list[int], start_date: str, end_date: str
             capacity=capacity,
         ),
     )
-    return [r[0] for r in db.execute("SELECT id FROM sessions ORDER BY starts_at")]
+    return [r[0] for r in db.execute("SELECT id FROM sessions WHERE schedule_id = ? ORDER BY starts_at", [schedule])]
 
 
 def cli(db_path, *args, password=None):

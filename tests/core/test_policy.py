@@ -18,7 +18,7 @@ from caremgmt.core.errors import CareError, PermissionDenied
 from caremgmt.impact import exports
 from caremgmt.registry import persons, search
 from caremgmt.scheduling import attendance, booking, catalogue, laundry, timetable
-from tests.factories import person, schedule_data, with_second_factor
+from tests.factories import laundry_slots, person, schedule_data, with_second_factor
 
 # --- the table ------------------------------------------------------------------
 
@@ -106,28 +106,7 @@ def world(db, admin, clock_at):
         r[0] for r in db.execute("SELECT id FROM sessions WHERE schedule_id = ? ORDER BY id", [schedule])
     ][:2]
     participant = booking.book(db, admin, session, ana)[0].participant_id
-    timetable.create_schedule(
-        db,
-        admin,
-        schedule_data(
-            db,
-            "LAVANDERIA",
-            weekdays=[0, 1],
-            start_time="08:00",
-            end_time="10:00",
-            slot_minutes=60,
-            capacity=3,
-            start_date="2026-11-23",
-            end_date="2026-11-24",
-        ),
-    )
-    slots = [
-        r[0]
-        for r in db.execute(
-            "SELECT s.id FROM sessions s JOIN services v ON v.id = s.service_id"
-            " WHERE v.kind = 'laundry' ORDER BY s.starts_at"
-        )
-    ]
+    slots = laundry_slots(db, admin, [0, 1], "2026-11-23", "2026-11-24", capacity=3)
     load = laundry.book_load(db, admin, slots[0], ana).participant_id
     case = cases.open_case(db, admin, ana)
     goal = cases.add_goal(db, admin, case, "education", "Terminar el bachillerato", dt.date(2027, 6, 1))
