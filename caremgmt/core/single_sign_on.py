@@ -40,7 +40,6 @@ _REQUIRED = ("client_id", "client_secret", "server_metadata_url")
 _PROVIDER_NAME = re.compile(r"[A-Za-z0-9-]{1,64}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 EMAIL_MAX = 254
-REASONS = ("provider", "expired", "no_email", "unverified", "unknown", "inactive")
 # Refused identities are told why; an unknown and a deactivated account read alike.
 _REFUSAL_MESSAGES = {
     "provider": "sso.provider",
