@@ -21,10 +21,6 @@ def _var(env: str, doc: str, default: str | None = None):
 class Config:
     db_path: str = _var("CAREMGMT_DB", "path of the SQLite database", "data/caremgmt.db")
     password: str | None = _var("CAREMGMT_PASSWORD", "password for `user add` (otherwise prompted)")
-    export_secret: str | None = _var(
-        "CAREMGMT_EXPORT_SECRET", "key of the export pseudonyms (keep it secret, keep it stable)"
-    )
-
     idle_minutes: int = _var("CAREMGMT_IDLE_MINUTES", "minutes without a click after which a login session ends", 30)
     backup_key: str | None = _var(
         "CAREMGMT_BACKUP_KEY", "passphrase that encrypts backups (and is needed to verify or restore them)"

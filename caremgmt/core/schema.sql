@@ -103,7 +103,8 @@ CREATE TABLE care_links (
     cared_id INTEGER NOT NULL REFERENCES persons(id),
     relationship TEXT NOT NULL CHECK (relationship IN ('child', 'parent', 'grandchild', 'grandparent', 'spouse', 'sibling', 'other_relative', 'non_relative')),
     care_need TEXT NOT NULL CHECK (care_need IN ('child_under_6', 'older_person', 'disability', 'chronic_illness')),
-    since TEXT NOT NULL,
+    since TEXT NOT NULL, legal_representative INTEGER NOT NULL DEFAULT 0
+    CHECK (legal_representative IN (0, 1)),
     PRIMARY KEY (caregiver_id, cared_id),
     CHECK (caregiver_id <> cared_id)
 );
@@ -427,6 +428,11 @@ SELECT p.id, p.birth_date, '=' || (
 FROM persons p
 WHERE trim(p.search_name, ' ') <> '';
 
+CREATE TABLE person_record_keys (
+    person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
+    record_key INTEGER NOT NULL CHECK (record_key BETWEEN 0 AND 4095)
+);
+
 CREATE TABLE persons (
     id INTEGER PRIMARY KEY,
     doc_type TEXT CHECK (doc_type IN ('CC', 'TI', 'RC', 'CE', 'PPT', 'PEP', 'PA')),
@@ -524,6 +530,10 @@ CREATE TRIGGER persons_name_keys_update AFTER UPDATE OF search_name, birth_date 
         SELECT value FROM json_each('[' || replace(json_quote(new.search_name), ' ', '","') || ']') WHERE value <> '';
 END;
 
+CREATE TRIGGER persons_record_key AFTER INSERT ON persons BEGIN
+    INSERT INTO person_record_keys (person_id, record_key) VALUES (new.id, abs(random()) % 4096);
+END;
+
 CREATE TRIGGER persons_registrations_delete AFTER DELETE ON persons BEGIN
     UPDATE registrations_by_day SET persons = persons - 1
     WHERE day = coalesce(date(old.created_at, '-5 hours'), old.created_at) AND home_block = coalesce(old.home_block, '') AND locality_code = coalesce(old.locality_code, 0);
@@ -597,6 +607,13 @@ CREATE TABLE registrations_by_day (
     persons INTEGER NOT NULL,
     PRIMARY KEY (day, home_block, locality_code)
 ) WITHOUT ROWID;
+
+CREATE TABLE releases (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by INTEGER REFERENCES users(id),
+    manifest TEXT NOT NULL
+);
 
 CREATE TABLE schedules (
     id INTEGER PRIMARY KEY,

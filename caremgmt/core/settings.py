@@ -7,16 +7,10 @@ that offers a setting to users does both (e.g. scheduling.laundry).
 
 from __future__ import annotations
 
-import secrets
-
 from sqlite_utils import Database
-
-from caremgmt.core import config
-from caremgmt.core.db import write_transaction
 
 LAUNDRY_WEEKLY_LIMIT = "laundry_weekly_limit"
 LAUNDRY_WEEKLY_LIMIT_DEFAULT = 2
-EXPORT_SECRET = "export_secret"
 
 
 def _get(db: Database, key: str) -> str | None:
@@ -40,20 +34,3 @@ def laundry_weekly_limit(db: Database) -> int:
 def set_laundry_weekly_limit(db: Database, limit: int) -> None:
     """Store the limit, inside the caller's transaction."""
     _put(db, LAUNDRY_WEEKLY_LIMIT, str(int(limit)))
-
-
-def export_secret(db: Database) -> bytes:
-    """Key of the export pseudonyms: $CAREMGMT_EXPORT_SECRET when set, else one
-    generated the first time it is needed and kept in the database. Two
-    processes asking at once keep the same one."""
-    from_env = config.current().export_secret
-    if from_env:
-        return from_env.encode()
-    stored = _get(db, EXPORT_SECRET)
-    if stored is None:
-        with write_transaction(db):
-            db.execute(
-                "INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", [EXPORT_SECRET, secrets.token_hex(32)]
-            )
-        stored = _get(db, EXPORT_SECRET)
-    return stored.encode()

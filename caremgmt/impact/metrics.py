@@ -307,12 +307,13 @@ def _occupancy(facts: Facts, f: Filters) -> dict:
     return {
         "occupancy": round(int(sessions["booked"].sum()) / capacity, 3) if capacity else 0.0,
         "waitlist": int(sessions["waitlisted"].sum()),
+        "capacity": capacity,
     }
 
 
-def occupancy(db: Database, f: Filters) -> dict:
-    """Booked places over capacity in scheduled activity sessions; people waiting now."""
-    return _occupancy(facts_for(db, f), f)
+def occupancy(db: Database, f: Filters, facts: Facts | None = None) -> dict:
+    """Booked places over capacity (the places offered) in scheduled activity sessions; people waiting now."""
+    return _occupancy(facts if facts is not None else facts_for(db, f), f)
 
 
 def retention(db: Database, f: Filters, facts: Facts | None = None, counted: Registrations | None = None) -> dict:
@@ -412,8 +413,13 @@ def monthly(
     return [months[m] for m in sorted(months)]
 
 
-def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = None, period=None) -> list[dict]:
+def breakdown(
+    db: Database, f: Filters, dimension: str, facts: Facts | None = None, period=None, keys: np.ndarray | None = None
+) -> list[dict]:
     """People served and service contacts in the period, by one dimension.
+    With ``keys`` (record keys by person id: caremgmt.impact.cellkey), each
+    group also has the sums of its contributors' keys, ``people_key`` and
+    ``contacts_key``.
     A person counts once in each group she was served in (so a person whose
     birthday moved her into the next age band mid-period counts in both).
     Age band is her age on the day of each contact; stratum and the other
@@ -437,7 +443,95 @@ def breakdown(db: Database, f: Filters, dimension: str, facts: Facts | None = No
         {"value": value, "people_served": int(served[c]), "contacts": int(counted[c])}
         for c, value in zip(present, facts.decode(dimension, present), strict=True)
     ]
+    if keys is not None:
+        persons = period.contacts.rows["person"].astype(np.int64)
+        contact_keys = np.bincount(codes, weights=keys[persons], minlength=size)
+        pairs = np.unique(codes.astype(np.int64) * (int(persons.max()) + 1) + persons)
+        people_keys = np.bincount(
+            pairs // (int(persons.max()) + 1), weights=keys[pairs % (int(persons.max()) + 1)], minlength=size
+        )
+        for group, c in zip(groups, present, strict=True):
+            group["people_key"], group["contacts_key"] = int(people_keys[c]), int(contact_keys[c])
     return sorted(groups, key=lambda g: -g["contacts"])
+
+
+def _keyed(db: Database, sql: str, params: dict) -> tuple[int, int]:
+    """Count and sum of record keys of the persons ``sql`` selects (one row each, as ``person_id``)."""
+    row = db.execute(
+        f"SELECT count(*), coalesce(sum(k.record_key), 0) FROM ({sql}) c"
+        " JOIN person_record_keys k ON k.person_id = c.person_id",
+        params,
+    ).fetchone()
+    return int(row[0]), int(row[1])
+
+
+def keyed_headlines(
+    db: Database, f: Filters, keys: np.ndarray, facts: Facts | None = None
+) -> dict[str, tuple[int, int]]:
+    """The headline counts with the sum of their contributors' record keys
+    (caremgmt.impact.cellkey), each as (count, key sum): the same definitions
+    as ``headlines``, counted from their contributors. A contact, a load or a
+    place on a waiting list contributes its person's key."""
+    facts = facts if facts is not None else facts_for(db, f)
+    period = _Period(facts, f)
+    persons = period.contacts.rows["person"].astype(np.int64)
+    served = np.unique(persons)
+    recent = _contacts(facts, f, start=f.end - dt.timedelta(days=ACTIVE_DAYS - 1)).rows
+    active = np.unique(recent["person"][recent["caregiver"] == 1].astype(np.int64))
+    where, params = _person_where(f)
+    period_sql, bounds = registered_between(f)
+    start, end_excl = clock.day_bounds(f.start, f.end)
+    place = []
+    if f.block_code is not None:
+        place.append("s.block_code = :block")
+    if f.locality_code is not None:
+        place.append("b.locality_code = :locality")
+    if f.category is not None:
+        place.append("v.category = :category")
+    place_sql = "".join(f" AND {c}" for c in place)
+    sessions = (
+        "FROM participants w JOIN sessions s ON s.id = w.session_id JOIN services v ON v.id = s.service_id"
+        f" JOIN blocks b ON b.code = s.block_code WHERE s.starts_at >= :start AND s.starts_at < :end_excl{place_sql}"
+    )
+    params = {
+        **params,
+        **bounds,
+        "start": start,
+        "end_excl": end_excl,
+        "category": f.category,
+        "from": f.start.isoformat(),
+        "to": f.end.isoformat(),
+    }
+    diplomas = ", ".join(f"'{k}'" for k in DIPLOMAS)
+    outcomes = (
+        "SELECT o.person_id FROM outcomes o JOIN persons p ON p.id = o.person_id"
+        f" WHERE o.achieved_on BETWEEN :from AND :to{where} AND o.kind {{}} ({diplomas})"
+    )
+    loads = f"SELECT w.person_id {sessions} AND v.kind = 'laundry' AND w.status = 'booked' AND w.load_status = '{{}}'"
+    return {
+        "people_registered": _keyed(db, f"SELECT p.id AS person_id FROM persons p WHERE {period_sql}{where}", params),
+        "people_registered_cumulative": _keyed(
+            db, f"SELECT p.id AS person_id FROM persons p WHERE p.created_at < :reg_end{where}", params
+        ),
+        "people_served": (len(served), int(keys[served].sum())),
+        "service_contacts": (len(persons), int(keys[persons].sum())),
+        "active_caregivers": (len(active), int(keys[active].sum())),
+        "laundry_loads": _keyed(db, loads.format("collected"), params),
+        "laundry_no_shows": _keyed(db, loads.format("no_show"), params),
+        "diplomas": _keyed(db, outcomes.format("IN"), params),
+        "other_outcomes": _keyed(db, outcomes.format("NOT IN"), params),
+        "booked": _keyed(
+            db,
+            f"SELECT w.person_id {sessions} AND v.kind = 'activity' AND s.status = 'scheduled' AND w.status = 'booked'",
+            params,
+        ),
+        "waitlist": _keyed(
+            db,
+            f"SELECT w.person_id {sessions} AND v.kind = 'activity' AND s.status = 'scheduled'"
+            " AND w.status = 'waitlisted'",
+            params,
+        ),
+    }
 
 
 def overview(db: Database, f: Filters, dimensions: tuple[str, ...] = DIMENSIONS) -> dict:

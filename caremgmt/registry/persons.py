@@ -22,7 +22,7 @@ from caremgmt.registry.duplicates import probable_duplicates
 from caremgmt.registry.search import SUMMARY_COLUMNS, person_summary
 from caremgmt.registry.validation import validate_cared_person, validate_caregiver, validate_dependent
 
-LINK_FIELDS = ("relationship", "care_need")
+LINK_FIELDS = ("relationship", "care_need", "legal_representative")
 
 
 def _context(db: Database) -> dict:
@@ -50,7 +50,8 @@ def _validate_dependents(dependents: list[dict], today: dt.date) -> tuple[list[d
         if dependent.get("existing_person_id"):
             # Linking someone already registered: only the link is new.
             c = {k: dependent.get(k) for k in LINK_FIELDS}
-            for field in LINK_FIELDS:
+            c["legal_representative"] = bool(c["legal_representative"])
+            for field in ("relationship", "care_need"):
                 options = vocab.RELATIONSHIPS if field == "relationship" else vocab.CARE_NEEDS
                 if c[field] not in options:
                     errors[f"dependents.{i}.{field}"] = Message("error.required")
@@ -108,7 +109,15 @@ def _insert_person(db: Database, actor: User, data: dict, *, is_caregiver: bool)
     return person_id
 
 
-def _link(db: Database, actor: User, caregiver_id: int, cared_id: int, relationship: str, care_need: str) -> None:
+def _link(
+    db: Database,
+    actor: User,
+    caregiver_id: int,
+    cared_id: int,
+    relationship: str,
+    care_need: str,
+    legal_representative: bool = False,
+) -> None:
     if db["care_links"].count_where("caregiver_id = ? AND cared_id = ?", [caregiver_id, cared_id]):
         raise ValidationError({"link": Message("error.already_linked")})
     link = {
@@ -116,6 +125,8 @@ def _link(db: Database, actor: User, caregiver_id: int, cared_id: int, relations
         "cared_id": cared_id,
         "relationship": relationship,
         "care_need": care_need,
+        # She consents for the person cared for (research use included) only when recorded as such.
+        "legal_representative": int(legal_representative),
         "since": clock.today().isoformat(),
     }
     db["care_links"].insert(link)
@@ -143,7 +154,15 @@ def _add_dependents(db: Database, actor: User, caregiver_id: int, dependents: li
             cared_id = _insert_person(db, actor, dependent, is_caregiver=False)
         elif not db["persons"].count_where("id = ?", [cared_id]):
             raise NotFound("person")
-        _link(db, actor, caregiver_id, cared_id, dependent["relationship"], dependent["care_need"])
+        _link(
+            db,
+            actor,
+            caregiver_id,
+            cared_id,
+            dependent["relationship"],
+            dependent["care_need"],
+            bool(dependent.get("legal_representative")),
+        )
         ids.append(cared_id)
     return ids
 
@@ -281,7 +300,7 @@ def get_person(db: Database, actor: User, person_id: int) -> dict:
     person["cares_for"] = list(
         db.query(
             f"SELECT p.id, {full_name_sql('p')} AS full_name, p.birth_date, p.doc_type,"
-            " p.doc_number, l.relationship, l.care_need, l.since FROM care_links l"
+            " p.doc_number, l.relationship, l.care_need, l.legal_representative, l.since FROM care_links l"
             " JOIN persons p ON p.id = l.cared_id WHERE l.caregiver_id = ? ORDER BY p.birth_date",
             [person_id],
         )
@@ -289,7 +308,7 @@ def get_person(db: Database, actor: User, person_id: int) -> dict:
     person["cared_by"] = list(
         db.query(
             f"SELECT p.id, {full_name_sql('p')} AS full_name, p.birth_date, p.doc_type,"
-            " p.doc_number, p.phone, l.relationship, l.care_need, l.since FROM care_links l"
+            " p.doc_number, p.phone, l.relationship, l.care_need, l.legal_representative, l.since FROM care_links l"
             " JOIN persons p ON p.id = l.caregiver_id WHERE l.cared_id = ? ORDER BY p.last_names",
             [person_id],
         )

@@ -283,6 +283,7 @@ def validate_dependent(data: dict, today: dt.date, prefix: str = "") -> dict:
     _cared_person_checks(c, today)
     c.choice("relationship", vocab.RELATIONSHIPS, required=True)
     c.choice("care_need", vocab.CARE_NEEDS, required=True)
+    c.clean["legal_representative"] = bool(data.get("legal_representative"))
     age = c.clean.pop("_age", None)
     if age is not None:
         if c.clean["care_need"] == "child_under_6" and age >= CHILD_AGE_LIMIT:

@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import getpass
+import json
 import sys
 import time
+from pathlib import Path
 
 from caremgmt.core import actor, auth, backup, config, second_factor
 from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.migrations import SCHEMA_FILE
-from caremgmt.impact import contact_facts, exports
+from caremgmt.impact import contact_facts, disclosure, exports, releases
 from caremgmt.setup import initialize
 from caremgmt.tools import bench, demo, demo_city
 
@@ -49,9 +51,15 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write even into a database that has real (non-demo) accounts or persons",
     )
-    export_cmd = command("export", help="write a de-identified CSV and its data dictionary")
-    export_cmd.add_argument("kind", choices=exports.KINDS)
-    export_cmd.add_argument("--out", required=True, help="CSV file to write (its dictionary goes beside it)")
+    export_cmd = command(
+        "export", help="write a data release: every file (KIND omitted) into a folder, or one KIND as a CSV file"
+    )
+    export_cmd.add_argument("kind", nargs="?", choices=releases.KINDS)
+    export_cmd.add_argument(
+        "--out",
+        required=True,
+        help="folder for the whole release; with KIND, the CSV file (dictionary, risk report, manifest beside it)",
+    )
     export_cmd.add_argument("--from", dest="start", type=_date, help="first day, YYYY-MM-DD (default: all)")
     export_cmd.add_argument("--to", dest="end", type=_date, help="last day, YYYY-MM-DD (default: today)")
     export_cmd.add_argument("--block", help="block code")
@@ -60,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=tuple(exports.SEPARATORS),
         default="comma",
         help="semicolon suits Spanish-locale spreadsheets (default comma)",
+    )
+    export_cmd.add_argument("--k", type=int, default=disclosure.K_DEFAULT, help="k-anonymity (default 5, or more)")
+    export_cmd.add_argument("--granularity", choices=releases.GRANULARITIES, default="month", help="dates by")
+    export_cmd.add_argument("--detail", choices=disclosure.DETAILS, default="fine", help="starting detail")
+    export_cmd.add_argument(
+        "--accept-warning", action="store_true", help="take the release even above the suppression threshold"
     )
     backup_cmd = command("backup", help=f"write a consistent backup (encrypted if ${backup.KEY_VARIABLE} is set)")
     backup_cmd.add_argument("--out", required=True, help="backup file to write")
@@ -171,6 +185,34 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(db, args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    try:
+        release = releases.create_release(
+            db,
+            actor.SYSTEM,
+            out.parent if args.kind else out,
+            kinds=(args.kind,) if args.kind else releases.KINDS,
+            stem=out.stem if args.kind else None,
+            start=args.start,
+            end=args.end,
+            block_code=args.block,
+            separator=args.separator,
+            k=args.k,
+            granularity=args.granularity,
+            detail=args.detail,
+            accept_warning=args.accept_warning,
+            progress=lambda n: print(f"\r{n} rows", end="", file=sys.stderr),
+        )
+    except releases.ReleaseWarning as warning:
+        print(f"\n{warning.message.render('es')}", file=sys.stderr)
+        print(json.dumps(warning.report, ensure_ascii=False), file=sys.stderr)
+        return 3
+    print(f"\nrelease {release.id}: " + ", ".join(f"{kind} {n} rows" for kind, n in release.rows.items()))
+    print("\n".join(str(path) for path in release.files.values()))
+    return 0
+
+
 def _backup(args: argparse.Namespace, path: str) -> int:
     key = backup.key_from_environment()
     try:
@@ -225,18 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             added = demo.generate(db, args.persons, seed=args.seed)
             print(f"added {added} persons to {path}")
         elif args.command == "export":
-            result = exports.export(
-                db,
-                actor.SYSTEM,
-                args.kind,
-                args.out,
-                start=args.start,
-                end=args.end,
-                block_code=args.block,
-                separator=args.separator,
-                progress=lambda n: print(f"\r{n} rows", end="", file=sys.stderr),
-            )
-            print(f"\nwrote {result.rows} rows to {result.path} (dictionary: {result.dictionary})")
+            return _export(db, args)
         elif args.command == "bench":
             db.close()
             return bench.main(

@@ -388,6 +388,7 @@ def _dependent(rng: random.Random, db: Database, today: dt.date, caregiver: dict
         "disability": rng.choice(vocab.DISABILITIES[1:]) if need == "disability" else "none",
         "relationship": relationship,
         "care_need": need,
+        "legal_representative": relationship == "child" and generation == "child",  # a parent of a minor
     }
 
 

@@ -178,8 +178,8 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
                 persons,
             )
             db.conn.executemany(
-                "INSERT INTO care_links (caregiver_id, cared_id, relationship, care_need, since)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO care_links (caregiver_id, cared_id, relationship, care_need, since, legal_representative)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 links,
             )
             db.conn.executemany(
@@ -280,7 +280,8 @@ def _persons(db: Database, rng: random.Random, spec: Scale, start: dt.date, toda
                     stamp,
                 )
             )
-            links.append((caregiver_id, cared_id, relationship, need, registered.isoformat()))
+            representative = relationship == "child" and dob > registered - dt.timedelta(days=18 * 365)
+            links.append((caregiver_id, cared_id, relationship, need, registered.isoformat(), representative))
             dependants.append((cared_id, need, dob))
         people[block["code"]].append((caregiver_id, registered, dependants))
         if len(persons) >= CHUNK:

@@ -154,6 +154,7 @@ with people:
             col1.markdown(
                 f"**{literal(person_line(row))}** · {label('relationship', row['relationship'])}"
                 f" · {label('care_need', row['care_need'])}"
+                + (f" · {tr('person.legal_representative_short')}" if row["legal_representative"] else "")
             )
             # Two people may care for each other: the key names the list too.
             if col2.button(tr("common.open"), key=f"open_{side}_{row['id']}"):
@@ -187,7 +188,7 @@ with people:
     if outcome is not None:
         candidates = [outcome.person] if isinstance(outcome, DuplicateDocument) else outcome.matches
         st.error(literal(outcome.message.render(current.language)))
-        link_fields = {"relationship": dependent["relationship"], "care_need": dependent["care_need"]}
+        link_fields = {k: dependent[k] for k in ("relationship", "care_need", "legal_representative")}
         for match in candidates:
             col1, col2 = st.columns([5, 1])
             col1.markdown(f"**{literal(person_line(match))}**")

@@ -17,7 +17,7 @@ from caremgmt.registry import persons, vocab
 from pages.ui import drafts
 from pages.ui.actions import Form, open_person, write
 from pages.ui.formatting import literal, person_line
-from pages.ui.person_fields import cared_person_fields, caregiver_fields
+from pages.ui.person_fields import cared_person_fields, caregiver_fields, legal_representative
 from pages.ui.session import db, tr, user
 from pages.ui.widgets import choice, field_error
 
@@ -46,7 +46,7 @@ def kept(value):
 
 
 def blank(dependent: dict) -> bool:
-    return not any(value not in (None, "") for value in dependent.values())
+    return not any(value not in (None, "", False) for value in dependent.values())
 
 
 st.title(tr("register.title"))
@@ -94,7 +94,14 @@ for i in range(int(count)):
                 before[0].get("care_need"),
                 required=True,
             )
-        shown.append({"existing_person_id": links[i]["id"], "relationship": relationship, "care_need": care_need})
+        shown.append(
+            {
+                "existing_person_id": links[i]["id"],
+                "relationship": relationship,
+                "care_need": care_need,
+                "legal_representative": legal_representative(form.key(f"dep{i}_legal_representative"), before[0]),
+            }
+        )
     else:
         shown.append(
             cared_person_fields(

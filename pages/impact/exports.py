@@ -1,13 +1,16 @@
-"""Evaluators' exports: de-identified CSVs with their data dictionary."""
+"""Evaluators' data releases: every file at once (or the ones chosen), with
+their dictionary, disclosure-risk report and manifest, as one ZIP."""
 
+import io
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
 import streamlit as st
 
 from caremgmt.core import reference
-from caremgmt.impact import exports
+from caremgmt.impact import disclosure, exports, releases
 from pages.ui.actions import Form, write
 from pages.ui.session import db, tr
 from pages.ui.widgets import labeller, period_and_block
@@ -17,69 +20,108 @@ st.write(tr("exports.intro"))
 st.caption(tr("exports.command_line"))
 blocks = {b["code"]: b["name"] for b in reference.blocks(db(), include_closed=True)}
 
-col1, col2 = st.columns(2)
-kind = col1.selectbox(
+kinds = st.multiselect(
     tr("exports.kind"),
-    exports.KINDS,
-    key="export_kind",
-    format_func=labeller(exports.KINDS, lambda k: tr(f"export.kind.{k}")),
-    placeholder=tr("common.choose"),
+    releases.KINDS,
+    default=list(releases.KINDS),
+    key="export_kinds",
+    format_func=labeller(releases.KINDS, lambda k: tr(f"export.kind.{k}")),
 )
-separator = col2.radio(
+start, end, block = period_and_block(st.columns(3), blocks, "export")
+col1, col2, col3, col4 = st.columns(4)
+granularity = col1.radio(
+    tr("releases.granularity"),
+    releases.GRANULARITIES,
+    key="export_granularity",
+    format_func=labeller(releases.GRANULARITIES, lambda g: tr(f"releases.granularity.{g}")),
+)
+detail = col2.radio(
+    tr("releases.detail"),
+    disclosure.DETAILS,
+    key="export_detail",
+    format_func=labeller(disclosure.DETAILS, lambda d: tr(f"releases.detail.{d}")),
+)
+k = col3.number_input(
+    tr("releases.k"), min_value=disclosure.K_DEFAULT, value=disclosure.K_DEFAULT, step=1, key="export_k"
+)
+separator = col4.radio(
     tr("exports.separator"),
     tuple(exports.SEPARATORS),
-    horizontal=True,
     key="export_separator",
     format_func=labeller(exports.SEPARATORS, lambda s: tr(f"exports.separator.{s}")),
 )
-start, end, block = period_and_block(st.columns(3), blocks, "export")
 
 
-def keep(result: exports.ExportResult) -> None:
-    st.session_state["export_result"] = result
+def keep(release: releases.Release) -> None:
+    # The pseudonym key is not kept: once written, nobody needs it.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for path in release.files.values():
+            bundle.write(path, path.name)
+    shutil.rmtree(release.directory, ignore_errors=True)
+    st.session_state["release"] = {
+        "id": release.id,
+        "rows": release.rows,
+        "report": release.report,
+        "zip": buffer.getvalue(),
+    }
+    st.session_state.pop("release_warning", None)
+
+
+def warned(warning: releases.ReleaseWarning) -> None:
+    st.session_state["release_warning"] = warning.report
+
+
+def take(accept_warning: bool, chosen_detail: str) -> None:
+    st.session_state.pop("release", None)
+    folder = Path(tempfile.mkdtemp(prefix="caremgmt-release-"))
+    status = st.empty()  # rows written so far: the total is not known in advance
+    write(
+        form,
+        releases.create_release,
+        folder,
+        kinds=tuple(kinds),
+        start=start,
+        end=end,
+        block_code=block,
+        k=int(k),
+        granularity=granularity,
+        detail=chosen_detail,
+        separator=separator,
+        accept_warning=accept_warning,
+        progress=lambda n: status.info(tr("exports.progress", rows=n)),
+        then=keep,
+        outcomes={releases.ReleaseWarning: warned},
+    )
+    # Refused (the message says why) or warned: nothing to keep.
+    status.empty()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 form = Form("export")
 if st.button(tr("exports.run"), type="primary", key=form.key("run")):
-    previous = st.session_state.pop("export_result", None)
-    if previous is not None:  # one export kept per session: the last one
-        shutil.rmtree(previous.path.parent, ignore_errors=True)
-    folder = Path(tempfile.mkdtemp(prefix="caremgmt-export-"))
-    status = st.empty()  # rows written so far: the total is not known in advance
-    write(
-        form,
-        exports.export,
-        kind,
-        folder / f"{kind}_{start:%Y%m%d}_{end:%Y%m%d}.csv",
-        start=start,
-        end=end,
-        block_code=block,
-        separator=separator,
-        progress=lambda n: status.info(tr("exports.progress", rows=n)),
-        then=keep,
-    )
-    # Refused (the message says why): nothing to keep.
-    status.empty()
-    shutil.rmtree(folder, ignore_errors=True)
+    take(False, detail)
 
-result = st.session_state.get("export_result")
-if result is not None and result.path.exists():
-    st.success(tr("exports.ready", name=result.path.name, rows=result.rows))
+report = st.session_state.get("release_warning")
+if report is not None:
+    st.warning(tr("releases.warning"))
+    st.json(report, expanded=False)
     col1, col2 = st.columns(2)
-    col1.download_button(
+    if report["detail"] != "coarse" and col1.button(tr("releases.coarser"), key=form.key("coarser")):
+        take(False, "coarse")
+    if col2.button(tr("releases.take_anyway"), key=form.key("anyway")):
+        take(True, report["detail"])
+
+release = st.session_state.get("release")
+if release is not None:
+    st.success(tr("releases.ready", code=release["id"], rows=sum(release["rows"].values())))
+    st.json(release["report"], expanded=False)
+    st.download_button(
         tr("exports.download"),
-        result.path.read_bytes,
-        result.path.name,
-        "text/csv",
+        release["zip"],
+        f"entrega_{release['id']}.zip",
+        "application/zip",
         key="export_download",
         on_click="ignore",
         type="primary",
-    )
-    col2.download_button(
-        tr("exports.download_dictionary"),
-        result.dictionary.read_bytes,
-        result.dictionary.name,
-        "text/csv",
-        key="export_dictionary",
-        on_click="ignore",
     )

@@ -162,6 +162,7 @@ def cared_person_fields(
             data["care_need"] = choice(
                 scope, f("care_need"), vocab.CARE_NEEDS, "care_need", k("care_need"), c.get("care_need"), True
             )
+        data["legal_representative"] = legal_representative(k("legal_representative"), c)
         more = any(c.get(name) for name in ("doc_type", "doc_number", "sex", "disability"))
         with st.expander(tr("person.more_details"), expanded=more):
             _document_and_sex(scope, k, f, c, data)
@@ -194,3 +195,14 @@ def _phone(value: str | None) -> str:
     """A stored number (+573001234567) as the desk writes it (300 1234567); anything
     else (a draft's, as it was typed, maybe half typed) as it is."""
     return format_phone(value) if value and value.startswith("+") and normalize_phone(value) else value or ""
+
+
+def legal_representative(key: str, current: dict) -> bool:
+    """Whether the caregiver is the legal representative of the person cared for
+    (a parent of a child): her consents then stand for that person's too."""
+    return st.checkbox(
+        tr("person.legal_representative"),
+        value=bool(current.get("legal_representative")),
+        key=key,
+        help=tr("person.legal_representative_help"),
+    )

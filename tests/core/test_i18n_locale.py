@@ -35,6 +35,7 @@ DATES = {"date", "at", "day", "start", "end"}
 PLAIN = {"id", "code", "version", "page", "position", "doc_type", "username", "name", "person", "reason", "reasons"}
 PLAIN |= {"purpose", "kind", "when", "time"}
 PLAIN |= {"email", "provider"}  # single sign-on: an identity's e-mail, a provider's name
+PLAIN |= {"k"}  # k-anonymity's k, a parameter of a release
 # Counts that no word agrees with: a number in brackets after a heading.
 NO_AGREEMENT = {"caseload.cases", "caseload.tasks", "caseload.referrals"}
 # Messages whose ``n`` is a position (the 2nd dependant, the 3rd booking): plain, no plural.
@@ -188,7 +189,7 @@ def test_a_count_agrees_as_it_is_shown():
 def test_messages_group_counts_but_never_identifiers():
     assert t("roster.count", "es", n=1234) == "1.234 personas en la lista"
     assert t("roster.count", "en", n=1234) == "1,234 people on the list"
-    assert t("exports.ready", "es", name="personas.csv", rows=25000) == "Listo: personas.csv (25.000 filas)."
+    assert t("releases.ready", "es", code="20261123-a1b2", rows=25000) == "Entrega 20261123-a1b2 lista: 25.000 filas."
     assert t("case.corrects", "es", id=1234) == "corrige la nota #1234"
     assert t("search.page", "es", page=1234) == "Página 1234"
     assert t("book.waitlisted", "es", position=1234) == "En lista de espera, posición 1234"

@@ -8,6 +8,7 @@ import inspect
 import json
 import pkgutil
 import re
+import tempfile
 
 import pytest
 
@@ -15,7 +16,7 @@ from caremgmt.casework import cases, outcomes, referrals, timeline
 from caremgmt.core import auth, policy, reference
 from caremgmt.core.actor import SYSTEM, User
 from caremgmt.core.errors import CareError, PermissionDenied
-from caremgmt.impact import exports
+from caremgmt.impact import releases
 from caremgmt.registry import persons, search
 from caremgmt.scheduling import attendance, booking, catalogue, laundry, timetable
 from tests.factories import laundry_slots, person, schedule_data, with_second_factor
@@ -170,7 +171,7 @@ CITY_WRITES = {
     "reference.update_block": lambda db, u, w: reference.update_block(
         db, u, "BOSA", name="Bosa", locality_code=None, active=True
     ),
-    "exports.export": lambda db, u, w: exports.export(db, u, "metrics", "/dev/null"),
+    "releases.create_release": lambda db, u, w: releases.create_release(db, u, tempfile.mkdtemp(), kinds=("metrics",)),
 }
 # Writes inside their caller's transaction, checked by that caller.
 INSIDE_A_CALLER = {"booking.book_one", "outcomes.apply_in_transaction", "attendance.record_load"}
@@ -272,7 +273,7 @@ def test_an_account_whose_password_was_reset_does_nothing_until_she_changes_it(d
 @pytest.mark.parametrize("service", sorted(CITY_WRITES))
 def test_city_writes_are_for_their_roles_only(db, world, evaluator, service):
     with pytest.raises(PermissionDenied):
-        CITY_WRITES[service](db, evaluator, world) if service != "exports.export" else persons.give_consent(
+        CITY_WRITES[service](db, evaluator, world) if service != "releases.create_release" else persons.give_consent(
             db, evaluator, world["ana"], "reminders"
         )
 

@@ -61,13 +61,13 @@ def monday(db, admin, frontdesk, clock_at):
 def test_occupancy_is_places_booked_over_places_offered_on_a_hand_built_day(db, monday):
     # Booked: 2 in the class + 1 child in care + 0 in respite (cancelled) = 3;
     # offered: 2 + 10 + 5 = 17 (the cancelled session and the laundry slot offer none).
-    assert metrics.occupancy(db, DAY) == {"occupancy": round(3 / 17, 3), "waitlist": 1}
+    assert metrics.occupancy(db, DAY) == {"occupancy": round(3 / 17, 3), "waitlist": 1, "capacity": 17}
     assert metrics.headlines(db, DAY)["occupancy"] == 0.176
     bosa = metrics.Filters(DAY.start, DAY.end, block_code="BOSA")
     kennedy = metrics.Filters(DAY.start, DAY.end, block_code="KENNEDY")
     education = metrics.Filters(DAY.start, DAY.end, category="education_training")
-    assert metrics.occupancy(db, bosa) == {"occupancy": 0.25, "waitlist": 1}  # 3 of 12
-    assert metrics.occupancy(db, kennedy) == {"occupancy": 0.0, "waitlist": 0}  # 0 of 5
+    assert metrics.occupancy(db, bosa) == {"occupancy": 0.25, "waitlist": 1, "capacity": 12}  # 3 of 12
+    assert metrics.occupancy(db, kennedy) == {"occupancy": 0.0, "waitlist": 0, "capacity": 5}  # 0 of 5
     assert metrics.occupancy(db, education)["occupancy"] == 1.0  # 2 of 2: the class is full
 
 

@@ -140,6 +140,18 @@ def test_register_caregiver_with_child_then_file_opens(db, frontdesk):
     row = db.execute("SELECT doc_number, phone FROM persons WHERE is_caregiver = 1").fetchone()
     assert row == ("52123456", "+573112223344")
     assert count(db, "care_links") == 1 and count(db, "consents") == 2
+    assert db.execute("SELECT legal_representative FROM care_links").fetchone() == (0,)
+
+
+def test_the_desk_records_that_the_caregiver_is_the_legal_representative(db, frontdesk):
+    at = app_as(frontdesk, REGISTER)
+    fill_caregiver(at)
+    fill_child(at)
+    at.checkbox(key="reg_dep0_legal_representative").check()
+    at.checkbox(key="reg_consent_registration").check()
+    click(at, "Registrar")
+    assert db.execute("SELECT legal_representative FROM care_links").fetchone() == (1,)
+    assert "representante legal" in texts(at)  # on her file, beside the child
 
 
 def test_missing_consent_is_explained_and_nothing_saved(db, frontdesk):

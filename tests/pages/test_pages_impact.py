@@ -53,13 +53,31 @@ def test_evaluator_exports_but_sees_no_impact_or_people(db, evaluator, january):
     for page in ("pages/impact/impact.py", "pages/desk/search.py", "pages/desk/person.py"):
         assert_turned_away(evaluator, page)
     at = open_page(evaluator, "pages/impact/exports.py")
-    at.selectbox(key="export_kind").set_value("contacts")
+    at.multiselect(key="export_kinds").set_value(["metrics"])
     at.date_input(key="export_from").set_value(JAN.start)
     at.date_input(key="export_to").set_value(JAN.end)
     click(at, "Generar exportación")
-    assert "filas)." in texts(at) and "contacts_20260101_20260131.csv" in texts(at)
-    assert [b.label for b in at.get("download_button")] == ["Descargar CSV", "Descargar diccionario"]
-    assert db.execute("SELECT username FROM audit_log WHERE action = 'export'").fetchone() == ("evaluadora",)
+    assert "lista:" in texts(at) and "filas." in texts(at)
+    [download] = at.get("download_button")
+    assert download.label == "Descargar la entrega (ZIP)"
+    assert db.execute("SELECT username, entity FROM audit_log WHERE action = 'export'").fetchone() == (
+        "evaluadora",
+        "release",
+    )
+
+
+def test_a_release_above_the_threshold_warns_before_it_is_taken(db, evaluator, january):
+    """Three people cannot hold k = 5: the page says so, offers coarser detail,
+    and takes the release only when asked to take it as it is."""
+    at = open_page(evaluator, "pages/impact/exports.py")
+    at.multiselect(key="export_kinds").set_value(["persons"])
+    click(at, "Generar exportación")
+    assert "ocultaría más de lo aceptable" in texts(at)
+    assert db.execute("SELECT count(*) FROM releases").fetchone()[0] == 0
+    assert not at.get("download_button")
+    click(at, "Tomarla así")
+    assert db.execute("SELECT count(*) FROM releases").fetchone()[0] == 1
+    assert len(at.get("download_button")) == 1
 
 
 def test_front_desk_reaches_neither_impact_nor_exports(db, frontdesk):

@@ -168,11 +168,31 @@ def test_configuration_comes_from_the_environment_and_the_readme_lists_it():
 
     from caremgmt.core import config
 
-    assert config.Config.from_env({}) == config.Config("data/caremgmt.db", None, None)
+    assert config.Config.from_env({}) == config.Config("data/caremgmt.db", None)
     assert config.Config.from_env({"CAREMGMT_DB": "", "CAREMGMT_PASSWORD": ""}).db_path == "data/caremgmt.db"
-    settings = config.Config.from_env({"CAREMGMT_DB": "x.db", "CAREMGMT_EXPORT_SECRET": "s", "OTHER": "1"})
-    assert (settings.db_path, settings.password, settings.export_secret) == ("x.db", None, "s")
+    settings = config.Config.from_env({"CAREMGMT_DB": "x.db", "CAREMGMT_BACKUP_KEY": "s", "OTHER": "1"})
+    assert (settings.db_path, settings.password, settings.backup_key) == ("x.db", None, "s")
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
     assert listed == list(config.variables())
+
+
+def test_export_takes_a_whole_release_or_one_file_and_stops_at_the_warning(tmp_path):
+    path = tmp_path / "care.db"
+    assert cli(path, "demo", "--persons", "300", "--seed", "3").returncode == 0
+    refused = cli(path, "export", "--out", str(tmp_path / "all"))
+    assert refused.returncode == 3 and "ocultaría más de lo aceptable" in refused.stderr
+    assert not (tmp_path / "all").exists() or not list((tmp_path / "all").iterdir())
+    whole = cli(path, "export", "--out", str(tmp_path / "all"), "--accept-warning", "--granularity", "week")
+    assert whole.returncode == 0, whole.stderr
+    assert {p.name for p in (tmp_path / "all").iterdir()} >= {"persons.csv", "metrics.csv", "manifest.json"}
+    one = cli(path, "export", "contacts", "--out", str(tmp_path / "one" / "c.csv"), "--accept-warning")
+    assert one.returncode == 0, one.stderr
+    assert sorted(p.name for p in (tmp_path / "one").iterdir()) == [
+        "c.csv",
+        "c.dictionary.csv",
+        "c.manifest.json",
+        "c.risk_report.json",
+    ]
+    assert "contacts" in one.stdout and "rows" in one.stdout

@@ -12,7 +12,7 @@ enough runs for a p95 (see timing.py). The measures:
 - desk.py: find by document and by name, register, book, save a roster;
 - impact.py: the impact overview cold, after a desk write, cached, right
   after a service edit and a block relocation; front-desk registrations while
-  another process rebuilds every day's facts; the export; DuckDB;
+  another process rebuilds every day's facts; a year's release of contacts; DuckDB;
 - pages.py: whole page runs; concurrency.py: many desks writing at once;
 - scales.py (opt-in): registration and name search on a copy of the registry
   grown to 2x, 4x... its size;
@@ -61,7 +61,7 @@ def run(
     results.update(impact.measure(path, user, repeat, slow_repeat))
     # After the edits above, which may have left days stale: this rebuilds them all.
     results["desk_during_rebuild"] = impact.desk_during_rebuild(path, user)
-    results["export_contacts"] = impact.export(path)
+    results["release_contacts"] = impact.release(path)
     results.update(pages.measure(path, user, slow_repeat))
     results["duckdb"] = impact.duckdb(path, results["impact_cold"]["median_ms"])
     results["concurrency"] = with_load(lambda: concurrency.run(path, writers, concurrency_seconds))

@@ -1,7 +1,7 @@
 """What coordinators and evaluators wait for: the impact overview (cold, after
 a front-desk write, cached, right after an admin edit of a service or a
-block), the front desk's writes while the impact facts are rebuilt, the
-contacts export, and DuckDB as a yardstick for the aggregates."""
+block), the front desk's writes while the impact facts are rebuilt, a
+year's release of contacts, and DuckDB as a yardstick for the aggregates."""
 
 from __future__ import annotations
 
@@ -217,23 +217,31 @@ def _desk_during_rebuild(path: str, user: actor.User, interval: float) -> dict:
     return result
 
 
-# --- the contacts export and DuckDB -----------------------------------------------
+# --- a year's release of contacts, and DuckDB ---------------------------------------
 
 
-def export(path: str) -> dict:
+def release(path: str) -> dict:
+    """A release of every contact of the last year (the year up to the latest
+    session held), as an evaluator takes it from the command line."""
+
     def measure() -> dict:
         out = Path(tempfile.mkdtemp()) / "contacts.csv"
+        db = connect(path)
+        last = dt.date.fromisoformat(db.execute("SELECT max(substr(starts_at, 1, 10)) FROM sessions").fetchone()[0])
+        db.close()
+        first = last - dt.timedelta(days=364)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         started = time.perf_counter()
+        command = ["export", "contacts", "--out", str(out), "--from", str(first), "--to", str(last), "--accept-warning"]
         done = subprocess.run(
-            [sys.executable, "-m", "caremgmt", "--db", path, "export", "contacts", "--out", str(out)],
+            [sys.executable, "-m", "caremgmt", "--db", path, *command],
             capture_output=True,
             text=True,
             cwd=ROOT,
             check=True,
         )
         seconds = time.perf_counter() - started
-        rows = int(done.stdout.split("wrote ")[1].split(" rows")[0])
+        rows = int(done.stdout.split("contacts ")[1].split(" rows")[0])
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         return {
             "rows": rows,

@@ -41,13 +41,9 @@ def targets(results: dict) -> dict:
         for name, target in SCALE_TARGETS.items():
             p95 = figures[name]["p95_ms"]
             met[f"{name}_{scale}"] = {"target_p95_ms": target, "p95_ms": p95, "met": p95 < target}
-    export = results["export_contacts"]
-    met["export_rows_per_second"] = {
-        "target": 200_000,
-        "value": export["rows_per_second"],
-        "met": export["rows_per_second"] >= 200_000,
-    }
-    met["export_peak_mb"] = {"target": 500, "value": export["peak_mb"], "met": export["peak_mb"] < 500}
+    release = results["release_contacts"]  # a year of contacts, in a minute and a gigabyte
+    met["release_seconds"] = {"target": 60, "value": release["seconds"], "met": release["seconds"] < 60}
+    met["release_peak_mb"] = {"target": 1024, "value": release["peak_mb"], "met": release["peak_mb"] < 1024}
     if results["duckdb"].get("ratio") is not None:
         ratio = results["duckdb"]["ratio"]
         met["duckdb_ratio"] = {"target": 3, "value": ratio, "met": ratio <= 3}
@@ -115,9 +111,9 @@ def table(results: dict) -> str:
                 ratio = figures[name]["median_ms"] / max(base[name]["median_ms"], 0.01)
                 label = f"{name}_{scale}"
                 lines.append(f"{_row(label, figures[name], target)}  x{ratio:.2f} ({figures['persons']} persons)")
-    e = results["export_contacts"]
+    e = results["release_contacts"]
     lines.append(
-        f"export_contacts: {e['rows']} rows in {e['seconds']} s = {e['rows_per_second']} rows/s,"
+        f"release_contacts (a year): {e['rows']} rows in {e['seconds']} s = {e['rows_per_second']} rows/s,"
         f" peak {e['peak_mb']} MB (load {_load(e)})"
     )
     d = results["duckdb"]

@@ -1,0 +1,26 @@
+"""Whose data may be used for what, by consent (Ley 1581 de 2012): the rules
+that other capabilities ask, written once."""
+
+from __future__ import annotations
+
+# Persons whose data may go into research microdata: her own active research
+# consent; or, for someone who cannot consent herself (a child), the active
+# research consent of the caregiver recorded as her legal representative,
+# unless she withdrew hers (her own withdrawal always wins: a later consent of
+# her own is active again). Nobody whose registration consent is withdrawn:
+# her data is no longer processed.
+RESEARCH_MICRODATA = """
+SELECT p.id FROM persons p
+WHERE NOT EXISTS (
+    SELECT 1 FROM consents w WHERE w.person_id = p.id AND w.purpose = 'registration' AND w.withdrawn_at IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = p.id AND a.purpose = 'registration'
+                    AND a.withdrawn_at IS NULL))
+AND (
+    EXISTS (SELECT 1 FROM consents c WHERE c.person_id = p.id AND c.purpose = 'research' AND c.withdrawn_at IS NULL)
+    OR (
+        EXISTS (SELECT 1 FROM care_links l JOIN consents c ON c.person_id = l.caregiver_id
+                AND c.purpose = 'research' AND c.withdrawn_at IS NULL
+                WHERE l.cared_id = p.id AND l.legal_representative = 1)
+        AND NOT EXISTS (SELECT 1 FROM consents w WHERE w.person_id = p.id AND w.purpose = 'research')
+    )
+)"""
