@@ -15,6 +15,7 @@ from caremgmt.core.actor import User
 from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import CareError, NotFound, ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.registry import consents
 from caremgmt.registry.validation import Checker, age_on
 
 PROGRAMMES = {
@@ -65,6 +66,8 @@ def apply_in_transaction(db: Database, actor: User, person_id: int, programme: s
     """Inside the caller's transaction (a referral creates an enrolment this way)."""
     if not db["persons"].count_where("id = ?", [person_id]):
         raise NotFound("person")
+    if consents.registration_withdrawn_on(db, person_id):
+        raise OutcomeRefused(Message("error.registration_withdrawn"))
     if db["enrolments"].count_where(
         "person_id = ? AND programme = ? AND status IN ('applied', 'waitlisted', 'enrolled', 'active')",
         [person_id, programme],

@@ -222,6 +222,15 @@ CREATE TABLE enrolments (
 CREATE UNIQUE INDEX enrolments_one_current ON enrolments(person_id, programme)
     WHERE status IN ('applied', 'waitlisted', 'enrolled', 'active');
 
+CREATE TRIGGER enrolments_registration_withdrawn BEFORE INSERT ON enrolments
+WHEN EXISTS (SELECT 1 FROM consents w WHERE w.person_id = new.person_id AND w.purpose = 'registration'
+             AND w.withdrawn_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = new.person_id AND a.purpose = 'registration'
+                  AND a.withdrawn_at IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'registration_withdrawn: no new enrolment');
+END;
+
 CREATE TABLE institutions (
     id INTEGER PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -397,6 +406,26 @@ WHEN old.status = 'cancelled' AND new.status IN ('booked', 'waitlisted') AND EXI
     WHERE mine.id = new.session_id AND other.starts_at < mine.ends_at AND mine.starts_at < other.ends_at
 ) BEGIN
     SELECT RAISE(ABORT, 'participants_no_overlap: overlapping booking');
+END;
+
+CREATE TRIGGER participants_registration_withdrawn_insert BEFORE INSERT ON participants
+WHEN new.status IN ('booked', 'waitlisted')
+  AND EXISTS (SELECT 1 FROM consents w WHERE w.person_id = new.person_id AND w.purpose = 'registration'
+              AND w.withdrawn_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = new.person_id AND a.purpose = 'registration'
+                  AND a.withdrawn_at IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'registration_withdrawn: no new booking');
+END;
+
+CREATE TRIGGER participants_registration_withdrawn_update BEFORE UPDATE OF status ON participants
+WHEN old.status = 'cancelled' AND new.status IN ('booked', 'waitlisted')
+  AND EXISTS (SELECT 1 FROM consents w WHERE w.person_id = new.person_id AND w.purpose = 'registration'
+              AND w.withdrawn_at IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = new.person_id AND a.purpose = 'registration'
+                  AND a.withdrawn_at IS NULL)
+BEGIN
+    SELECT RAISE(ABORT, 'registration_withdrawn: no new booking');
 END;
 
 CREATE TRIGGER participants_version_delete AFTER DELETE ON participants BEGIN UPDATE data_version SET version = version + 1; END;

@@ -206,7 +206,7 @@ def anonymise(
         # Mean position on each quasi-identifier's generalisation scale (0 = finest, 1 = suppressed).
         "information_loss": round(float((chosen[kept] / maxima).mean()) if kept.any() else 1.0, 4),
         "warning_threshold": SUPPRESSION_WARNING,
-        "warning": bool(suppressed_share > SUPPRESSION_WARNING or (n > 0 and (n - kept.sum()) / n > SUPPRESSION_WARNING)),
+        "warning": bool(max(suppressed_share, (n - kept.sum()) / max(n, 1)) > SUPPRESSION_WARNING),
     }
     return Anonymised(values, pd.Series(place_level, index=people.index)[kept], report)
 

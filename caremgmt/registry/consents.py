@@ -3,6 +3,8 @@ that other capabilities ask, written once."""
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 # Persons whose data may go into research microdata: her own active research
 # consent; or, for someone who cannot consent herself (a child), the active
 # research consent of the caregiver recorded as her legal representative,
@@ -24,3 +26,16 @@ AND (
         AND NOT EXISTS (SELECT 1 FROM consents w WHERE w.person_id = p.id AND w.purpose = 'research')
     )
 )"""
+
+
+def registration_withdrawn_on(db: Database, person_id: int) -> str | None:
+    """When she withdrew her registration consent, if she did and has not
+    given it again: from then on no new processing (bookings, enrolments),
+    which migration 0017's triggers also enforce."""
+    row = db.execute(
+        "SELECT max(w.withdrawn_at) FROM consents w WHERE w.person_id = ? AND w.purpose = 'registration'"
+        " AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = w.person_id AND a.purpose = 'registration'"
+        " AND a.withdrawn_at IS NULL)",
+        [person_id],
+    ).fetchone()
+    return row[0]

@@ -17,7 +17,7 @@ from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import DuplicateDocument, NotFound, ProbableDuplicates, ValidationError
 from caremgmt.core.i18n import Message
 from caremgmt.core.text import full_name_sql
-from caremgmt.registry import search, vocab
+from caremgmt.registry import consents, search, vocab
 from caremgmt.registry.duplicates import probable_duplicates
 from caremgmt.registry.search import SUMMARY_COLUMNS, person_summary
 from caremgmt.registry.validation import validate_cared_person, validate_caregiver, validate_dependent
@@ -296,6 +296,7 @@ def get_person(db: Database, actor: User, person_id: int) -> dict:
     """A person's file: details, links both ways, consents. The opening is audited."""
     policy.check(db, actor, "person.read")
     person = person_summary(_get_row(db, person_id))
+    person["registration_withdrawn_on"] = consents.registration_withdrawn_on(db, person_id)
     audit.record_opening(db, actor, "person", person_id, person_id)
     person["cares_for"] = list(
         db.query(

@@ -19,6 +19,7 @@ from caremgmt.core.actor import User
 from caremgmt.core.db import violated, write_transaction
 from caremgmt.core.errors import CareError, NotFound
 from caremgmt.core.i18n import Message
+from caremgmt.registry import consents
 from caremgmt.registry.validation import age_on
 from caremgmt.scheduling.catalogue import get_service
 from caremgmt.scheduling.timetable import get_session, overlap_sql, sessions_between
@@ -127,6 +128,8 @@ def book_one(
     problem = eligibility_problem(db, _person(db, person_id), session, get_service(db, session["service_id"]))
     if problem:
         raise BookingRefused(problem)
+    if consents.registration_withdrawn_on(db, person_id):
+        raise BookingRefused(Message("error.registration_withdrawn"))
     extra = {**(extra or {}), "care_for_participant": care_for}
     try:
         with db.atomic():  # savepoint: a refused place leaves the transaction usable

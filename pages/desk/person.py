@@ -35,6 +35,8 @@ freed = care_hours_freed(db(), person_id=person_id)
 st.title(literal(person["full_name"]))
 kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_for")
 st.caption(f"{literal(person_line(person))} · {kind}")
+if person["registration_withdrawn_on"]:
+    st.error(tr("person.registration_withdrawn", date=person["registration_withdrawn_on"]), icon=":material/block:")
 if attended["flagged"]:
     st.warning(tr("person.absence_flag", n=attended["absence_streak"]))
 col1, col2, col3, col4 = st.columns(4)

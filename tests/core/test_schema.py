@@ -177,6 +177,7 @@ def test_migrations_keep_their_set_and_names_and_run_in_file_order():
         "0014_second_factor",
         "0015_single_sign_on",
         "0016_releases",
+        "0017_registration_withdrawal",
     ]
 
 
