@@ -1,7 +1,10 @@
 """Append-only audit log of every write and of every opening of a person's file.
 
 Triggers in the schema refuse UPDATE and DELETE on audit_log, so the log
-cannot be rewritten through this code or any other.
+cannot be rewritten through this code or any other. The old and new values
+of an entry about a person are sealed under her own key
+(caremgmt.core.personal_keys): the log keeps that a field changed and by whom
+for ever, her values only until her key is destroyed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlite_utils import Database
 from caremgmt.core.actor import User
 from caremgmt.core.clock import now_iso
 from caremgmt.core.db import write_transaction
+from caremgmt.core.personal_keys import seal, unseal
 
 
 def _json(values: dict | None) -> str | None:
@@ -43,8 +47,7 @@ def record(
             entity,
             None if entity_id is None else str(entity_id),
             person_id,
-            _json(old),
-            _json(new),
+            *((_json(v) for v in (old, new)) if person_id is None else (seal(db, person_id, v) for v in (old, new))),
             detail,
         ],
     )
@@ -106,8 +109,8 @@ def person_history(db: Database, person_id: int, limit: int = 50, *, sees_note=N
         out.append(
             {
                 **row,
-                "old_values": json.loads(row["old_values"] or "null"),
-                "new_values": json.loads(row["new_values"] or "null"),
+                "old_values": unseal(db, person_id, row["old_values"]),
+                "new_values": unseal(db, person_id, row["new_values"]),
             }
         )
     return out

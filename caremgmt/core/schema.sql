@@ -231,6 +231,19 @@ BEGIN
     SELECT RAISE(ABORT, 'registration_withdrawn: no new enrolment');
 END;
 
+CREATE TABLE erasure_requests (
+    id INTEGER PRIMARY KEY,
+    person_id INTEGER NOT NULL REFERENCES persons(id),
+    reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+    requested_by INTEGER NOT NULL REFERENCES users(id),
+    requested_at TEXT NOT NULL,
+    confirmed_by INTEGER REFERENCES users(id),
+    confirmed_at TEXT,
+    CHECK (confirmed_by IS NULL OR confirmed_by <> requested_by)
+);
+
+CREATE UNIQUE INDEX erasure_requests_one_pending ON erasure_requests(person_id) WHERE confirmed_at IS NULL;
+
 CREATE TABLE institutions (
     id INTEGER PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -434,6 +447,11 @@ CREATE TRIGGER participants_version_insert AFTER INSERT ON participants BEGIN UP
 
 CREATE TRIGGER participants_version_update AFTER UPDATE ON participants BEGIN UPDATE data_version SET version = version + 1; END;
 
+CREATE TABLE person_keys (
+    person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
+    key BLOB NOT NULL
+);
+
 CREATE VIEW person_name_keys AS
 SELECT p.id AS person_id, p.birth_date,
        CASE WHEN a.value = b.value THEN a.value ELSE a.value || ' ' || b.value END AS name_key
@@ -486,7 +504,7 @@ CREATE TABLE persons (
     is_caregiver INTEGER NOT NULL DEFAULT 0 CHECK (is_caregiver IN (0, 1)),
     created_at TEXT NOT NULL,
     created_by INTEGER REFERENCES users(id),
-    updated_at TEXT NOT NULL, synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)),
+    updated_at TEXT NOT NULL, synthetic INTEGER NOT NULL DEFAULT 0 CHECK (synthetic IN (0, 1)), erased_at TEXT,
     CHECK ((doc_type IS NULL) = (doc_number IS NULL))
 );
 

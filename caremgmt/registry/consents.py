@@ -9,11 +9,11 @@ from sqlite_utils import Database
 # consent; or, for someone who cannot consent herself (a child), the active
 # research consent of the caregiver recorded as her legal representative,
 # unless she withdrew hers (her own withdrawal always wins: a later consent of
-# her own is active again). Nobody whose registration consent is withdrawn:
-# her data is no longer processed.
+# her own is active again). Nobody whose registration consent is withdrawn
+# (her data is no longer processed) or who was anonymised.
 RESEARCH_MICRODATA = """
 SELECT p.id FROM persons p
-WHERE NOT EXISTS (
+WHERE p.erased_at IS NULL AND NOT EXISTS (
     SELECT 1 FROM consents w WHERE w.person_id = p.id AND w.purpose = 'registration' AND w.withdrawn_at IS NOT NULL
     AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = p.id AND a.purpose = 'registration'
                     AND a.withdrawn_at IS NULL))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from caremgmt.casework import timeline
-from caremgmt.core import reference
+from caremgmt.core import personal_keys, policy, reference
 from caremgmt.core.clock import to_local
 from caremgmt.core.errors import DuplicateDocument, ProbableDuplicates
 from caremgmt.core.i18n import format_number
@@ -37,6 +37,8 @@ kind = tr("search.caregiver") if person["is_caregiver"] else tr("search.cared_fo
 st.caption(f"{literal(person_line(person))} · {kind}")
 if person["registration_withdrawn_on"]:
     st.error(tr("person.registration_withdrawn", date=person["registration_withdrawn_on"]), icon=":material/block:")
+    if policy.permits(current, "person.erase") and st.button(tr("person.offer_erasure"), key="to_erasure"):
+        open_page("pages/admin/rights.py", person_id)
 if attended["flagged"]:
     st.warning(tr("person.absence_flag", n=attended["absence_streak"]))
 col1, col2, col3, col4 = st.columns(4)
@@ -234,7 +236,9 @@ with history_tab:
                 tr("history.user"): entry["username"],
                 tr("history.action"): tr(f"action.{entry['action']}"),
                 tr("history.record"): tr(f"entity.{entry['entity']}"),
-                tr("history.changes"): ", ".join(sorted((entry["new_values"] or {}).keys())),
+                tr("history.changes"): tr("history.shredded")
+                if entry["new_values"] == personal_keys.SHREDDED
+                else ", ".join(sorted((entry["new_values"] or {}).keys())),
             }
             for entry in history
         ],

@@ -178,6 +178,7 @@ def test_migrations_keep_their_set_and_names_and_run_in_file_order():
         "0015_single_sign_on",
         "0016_releases",
         "0017_registration_withdrawal",
+        "0018_personal_data_rights",
     ]
 
 

@@ -2,6 +2,7 @@ import sqlite3
 
 import pytest
 
+from caremgmt.core import audit
 from caremgmt.core.errors import DuplicateDocument, PermissionDenied, ProbableDuplicates, ValidationError
 from caremgmt.registry import persons
 from tests.factories import CONSENT, TODAY, caregiver_data, child_data
@@ -128,10 +129,14 @@ def test_update_validates_and_audits_old_and_new_values(db, frontdesk):
     with pytest.raises(ValidationError):
         persons.update_person(db, frontdesk, person_id, {"phone": "12"}, today=TODAY)
     persons.update_person(db, frontdesk, person_id, {"phone": "310 555 1234", "stratum": 3}, today=TODAY)
-    row = db.execute(
-        "SELECT old_values, new_values FROM audit_log WHERE action = 'update' AND entity = 'person'"
-    ).fetchone()
-    assert row == ('{"phone": "+573001234567", "stratum": 2}', '{"phone": "+573105551234", "stratum": 3}')
+    [entry] = [e for e in audit.person_history(db, person_id) if e["action"] == "update"]
+    assert (entry["old_values"], entry["new_values"]) == (
+        {"phone": "+573001234567", "stratum": 2},
+        {"phone": "+573105551234", "stratum": 3},
+    )
+    # Stored sealed under her key: the log holds no phone number in clear.
+    row = db.execute("SELECT old_values, new_values FROM audit_log WHERE action = 'update'").fetchone()
+    assert all(v.startswith("sealed:") and "573" not in v for v in row)
 
 
 def test_update_to_someone_elses_document_is_refused(db, frontdesk):
@@ -219,6 +224,5 @@ def test_becoming_a_caregiver_is_audited(db, frontdesk):
         care_need="older_person",
     )
     persons.add_dependent(db, frontdesk, child, older, today=TODAY, confirmed_new=True)
-    assert db.execute(
-        "SELECT new_values FROM audit_log WHERE entity = 'person' AND action = 'update' AND entity_id = ?", [str(child)]
-    ).fetchone() == ('{"is_caregiver": 1}',)
+    updates = [e for e in audit.person_history(db, child) if e["entity"] == "person" and e["action"] == "update"]
+    assert [e["new_values"] for e in updates] == [{"is_caregiver": 1}]

@@ -1,0 +1,50 @@
+"""Erasure of a person's data (Ley 1581): one administrator asks, with a
+reason; another confirms, and the person is anonymised for good."""
+
+import streamlit as st
+
+from caremgmt.registry import persons, rights
+from pages.ui.actions import Form, read_or_stop, selected, write
+from pages.ui.formatting import literal, person_line
+from pages.ui.session import db, tr, user
+from pages.ui.widgets import field_error
+
+current = user()
+st.title(tr("rights.title"))
+st.write(tr("rights.intro"))
+
+person_id = selected("person")
+if person_id is not None:
+    person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
+    st.subheader(tr("rights.request"), anchor=False)
+    st.markdown(f"**{literal(person['full_name'])}** · {literal(person_line(person))}")
+    asking = Form("erasure_request")
+    reason = st.text_area(tr("rights.reason"), key=asking.key("reason"), max_chars=500)
+    field_error(asking.scope, "reason")
+    field_error(asking.scope, "person")
+    if st.button(tr("rights.ask"), type="primary", key=asking.key("ask")):
+        write(asking, rights.request_erasure, person_id, reason, done=tr("rights.asked"))
+else:
+    st.info(tr("rights.open_from_file"))
+
+st.subheader(tr("rights.pending"), anchor=False)
+waiting = rights.pending(db(), current)
+if not waiting:
+    st.caption(tr("rights.none_pending"))
+for request in waiting:
+    with st.container(border=True):
+        st.text(
+            tr(
+                "rights.pending_line",
+                person=request["person_id"],
+                name=request["requested_by"],
+                at=request["requested_at"],
+            )
+        )
+        st.text(request["reason"])  # typed by an administrator: plain text
+        confirming = Form(f"erasure_confirm_{request['id']}")
+        field_error(confirming.scope, "confirm")
+        if request["requester_id"] == current.id:
+            st.caption(tr("rights.another_admin"))
+        elif st.button(tr("rights.confirm"), type="primary", key=confirming.key("confirm")):
+            write(confirming, rights.confirm_erasure, request["id"], done=tr("rights.erased"))
