@@ -84,7 +84,7 @@ SECTIONS = (
             ("pages/admin/institutions.py", "nav.institutions", ":material/account_balance:", "institution.manage"),
             ("pages/admin/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
             ("pages/admin/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
-            ("pages/admin/rights.py", "nav.rights", ":material/person_remove:", "person.erase"),
+            ("pages/admin/rights.py", "nav.rights", ":material/shield_person:", "person.erase"),
         ),
     ),
 )

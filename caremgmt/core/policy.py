@@ -52,7 +52,9 @@ POLICY: dict[str, Rule] = {
     # The registry: finding, reading (audited) and keeping a person's file right.
     "person.read": Rule(STAFF, CITY),
     "person.write": Rule(STAFF, CITY),
-    # Ley 1581's rights over one person's data: erasure (asked by one administrator, confirmed by another).
+    # Ley 1581's rights over one person's data: access to all of it, and erasure
+    # (asked by one administrator, confirmed by another).
+    "person.access": Rule(ADMIN, CITY),
     "person.erase": Rule(ADMIN, CITY),
     # Sessions and their counts (no personal data): the day, the booking page.
     "schedule.read": Rule(STAFF, CITY),

@@ -41,10 +41,11 @@ from caremgmt.core.actor import User
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.i18n import Message, t
+from caremgmt.core.spreadsheet import SEPARATORS, encode_rows, safe_cell
 from caremgmt.impact import cellkey, disclosure, metrics
 from caremgmt.impact.contact_facts import age_band_sql
 from caremgmt.impact.disclosure import DETAILS, K_DEFAULT, QUASI_IDENTIFIERS, SUPPRESSED
-from caremgmt.impact.exports import BATCH, SEPARATORS, encode_rows, int_table, integer_rows, safe_cell
+from caremgmt.impact.integer_columns import BATCH, int_table, integer_rows
 from caremgmt.registry.consents import RESEARCH_MICRODATA
 from caremgmt.registry.validation import date_number_sql
 from caremgmt.scheduling.attendance import STATUSES

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 
 from caremgmt.core.i18n import t
-from caremgmt.impact.exports import safe_cell
+from caremgmt.core.spreadsheet import safe_cell
 
 # The monthly series: the counts share one axis, the hours (another unit) get their own.
 COUNT_SERIES = ("registrations", "people_served", "contacts")

@@ -14,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from caremgmt.core import actor, auth, backup, config, second_factor
+from caremgmt.core import actor, auth, backup, config, second_factor, spreadsheet
 from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.migrations import SCHEMA_FILE
-from caremgmt.impact import contact_facts, disclosure, exports, releases
+from caremgmt.impact import contact_facts, disclosure, releases
 from caremgmt.setup import initialize
 from caremgmt.tools import bench, demo, demo_city
 
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_argument("--block", help="block code")
     export_cmd.add_argument(
         "--separator",
-        choices=tuple(exports.SEPARATORS),
+        choices=tuple(spreadsheet.SEPARATORS),
         default="comma",
         help="semicolon suits Spanish-locale spreadsheets (default comma)",
     )

@@ -1,12 +1,13 @@
-"""Erasure of a person's data (Ley 1581): one administrator asks, with a
-reason; another confirms, and the person is anonymised for good."""
+"""A person's rights over her data (Ley 1581): access to all of it, as a
+bundle; erasure, which one administrator asks with a reason and another
+confirms, and the person is anonymised for good."""
 
 import streamlit as st
 
-from caremgmt.registry import persons, rights
+from caremgmt.registry import access, persons, rights
 from pages.ui.actions import Form, read_or_stop, selected, write
 from pages.ui.formatting import literal, person_line
-from pages.ui.session import db, tr, user
+from pages.ui.session import db, language, tr, user
 from pages.ui.widgets import field_error
 
 current = user()
@@ -16,8 +17,27 @@ st.write(tr("rights.intro"))
 person_id = selected("person")
 if person_id is not None:
     person = read_or_stop(lambda: persons.get_person(db(), current, person_id))
-    st.subheader(tr("rights.request"), anchor=False)
     st.markdown(f"**{literal(person['full_name'])}** · {literal(person_line(person))}")
+    st.subheader(tr("rights.access"), anchor=False)
+    preparing = Form("access_bundle")
+    access_reason = st.text_input(tr("rights.access_reason"), key=preparing.key("reason"), max_chars=300)
+    field_error(preparing.scope, "reason")
+    if st.button(tr("rights.prepare"), key=preparing.key("prepare")):
+        write(
+            preparing,
+            access.access_bundle,
+            person_id,
+            reason=access_reason,
+            language=language(),
+            done=tr("rights.prepared"),
+            then=lambda bundle: st.session_state.__setitem__("access_bundle", (person_id, bundle)),
+        )
+    prepared = st.session_state.get("access_bundle")
+    if prepared and prepared[0] == person_id:
+        st.download_button(
+            tr("rights.download"), prepared[1], f"datos_{person_id}.zip", "application/zip", on_click="ignore"
+        )
+    st.subheader(tr("rights.request"), anchor=False)
     asking = Form("erasure_request")
     reason = st.text_area(tr("rights.reason"), key=asking.key("reason"), max_chars=500)
     field_error(asking.scope, "reason")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from caremgmt.core import reference
-from caremgmt.impact import disclosure, exports, releases
+from caremgmt.core import reference, spreadsheet
+from caremgmt.impact import disclosure, releases
 from pages.ui.actions import Form, write
 from pages.ui.session import db, tr
 from pages.ui.widgets import labeller, period_and_block
@@ -46,9 +46,9 @@ k = col3.number_input(
 )
 separator = col4.radio(
     tr("exports.separator"),
-    tuple(exports.SEPARATORS),
+    tuple(spreadsheet.SEPARATORS),
     key="export_separator",
-    format_func=labeller(exports.SEPARATORS, lambda s: tr(f"exports.separator.{s}")),
+    format_func=labeller(spreadsheet.SEPARATORS, lambda s: tr(f"exports.separator.{s}")),
 )
 
 

@@ -16,8 +16,8 @@ import pytest
 from caremgmt.core import auth
 from caremgmt.core.db import connect
 from caremgmt.core.errors import PermissionDenied, ValidationError
+from caremgmt.core.spreadsheet import safe_cell
 from caremgmt.impact import cellkey, disclosure, metrics, releases
-from caremgmt.impact.exports import safe_cell
 from caremgmt.registry import persons
 from caremgmt.registry.consents import RESEARCH_MICRODATA
 from caremgmt.scheduling import catalogue

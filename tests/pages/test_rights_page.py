@@ -34,6 +34,14 @@ def test_one_admin_asks_another_confirms(db, admin, second_admin, january):
     assert persons.get_person(db, admin, bea)["full_name"] == "Persona Anonimizada"
 
 
+def test_an_admin_prepares_and_downloads_her_access_bundle(db, admin, january):
+    at = open_page(admin, PAGE, person_id=january["ana"])
+    at.text_input[0].input("Solicitud escrita del 2 de febrero")
+    click(at, "Preparar el paquete de sus datos")
+    assert "Paquete listo." in texts(at)
+    assert [b.label for b in at.get("download_button")] == ["Descargar el paquete (ZIP)"]
+
+
 def test_a_withdrawal_offers_the_erasure_to_an_admin_only(db, admin, frontdesk, january):
     registration = next(
         c["id"] for c in persons.get_person(db, frontdesk, january["bea"])["consents"] if c["purpose"] == "registration"
@@ -44,4 +52,4 @@ def test_a_withdrawal_offers_the_erasure_to_an_admin_only(db, admin, frontdesk, 
     assert not [b for b in desk.button if b.label == "Solicitar la supresión de sus datos"]
     boss = open_page(admin, "pages/desk/person.py", person_id=january["bea"])
     click(boss, "Solicitar la supresión de sus datos")
-    assert boss.title[0].value == "Supresión de datos personales"
+    assert boss.title[0].value == "Derechos sobre los datos personales"

@@ -1,35 +1,14 @@
-"""Writing CSV that evaluators and coordinators open in a spreadsheet, and
-reading integer columns fast enough for city-scale releases
-(caremgmt.impact.releases).
-
-No cell starts with a character a spreadsheet would run as a formula.
-"""
+"""Reading integer columns fast enough for city-scale releases
+(caremgmt.impact.releases)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 
 import numpy as np
 from sqlite_utils import Database
 
-SEPARATORS = {"comma": ",", "semicolon": ";"}
 BATCH = 10_000  # rows read or written at a time
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: object) -> object:
-    """Neutralise text a spreadsheet would evaluate (=, +, -, @, tab, CR first)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return "" if value is None else value
-
-
-def encode_rows(rows: Iterable[tuple], delimiter: str) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=delimiter).writerows(rows)
-    return buffer.getvalue()
 
 
 def int_table(
