@@ -85,6 +85,7 @@ SECTIONS = (
             ("pages/admin/blocks.py", "nav.blocks", ":material/domain:", "block.manage"),
             ("pages/admin/users.py", "nav.users", ":material/manage_accounts:", "user.manage"),
             ("pages/admin/rights.py", "nav.rights", ":material/shield_person:", "person.erase"),
+            ("pages/admin/retention.py", "nav.retention", ":material/auto_delete:", "retention.manage"),
         ),
     ),
 )

@@ -56,6 +56,8 @@ POLICY: dict[str, Rule] = {
     # (asked by one administrator, confirmed by another).
     "person.access": Rule(ADMIN, CITY),
     "person.erase": Rule(ADMIN, CITY),
+    # Retention periods, and applying them.
+    "retention.manage": Rule(ADMIN, CITY),
     # Sessions and their counts (no personal data): the day, the booking page.
     "schedule.read": Rule(STAFF, CITY),
     # Schedules and sessions of a block; the laundry's weekly limit has no block.

@@ -448,8 +448,10 @@ CREATE TRIGGER participants_version_insert AFTER INSERT ON participants BEGIN UP
 CREATE TRIGGER participants_version_update AFTER UPDATE ON participants BEGIN UPDATE data_version SET version = version + 1; END;
 
 CREATE TABLE person_keys (
-    person_id INTEGER PRIMARY KEY REFERENCES persons(id) ON DELETE CASCADE,
-    key BLOB NOT NULL
+    person_id INTEGER NOT NULL REFERENCES persons(id) ON DELETE CASCADE,
+    year TEXT NOT NULL,
+    key BLOB NOT NULL,
+    PRIMARY KEY (person_id, year)
 );
 
 CREATE VIEW person_name_keys AS

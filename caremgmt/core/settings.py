@@ -13,12 +13,14 @@ LAUNDRY_WEEKLY_LIMIT = "laundry_weekly_limit"
 LAUNDRY_WEEKLY_LIMIT_DEFAULT = 2
 
 
-def _get(db: Database, key: str) -> str | None:
+def get_value(db: Database, key: str) -> str | None:
+    """A setting's stored text, or None."""
     row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
     return row[0] if row else None
 
 
-def _put(db: Database, key: str, value: str) -> None:
+def put_value(db: Database, key: str, value: str) -> None:
+    """Store a setting, inside the caller's transaction."""
     db.execute(
         "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [key, value],
@@ -27,10 +29,10 @@ def _put(db: Database, key: str, value: str) -> None:
 
 def laundry_weekly_limit(db: Database) -> int:
     """Loads a caregiver may book per week; 2 until someone sets it."""
-    value = _get(db, LAUNDRY_WEEKLY_LIMIT)
+    value = get_value(db, LAUNDRY_WEEKLY_LIMIT)
     return int(value) if value is not None else LAUNDRY_WEEKLY_LIMIT_DEFAULT
 
 
 def set_laundry_weekly_limit(db: Database, limit: int) -> None:
     """Store the limit, inside the caller's transaction."""
-    _put(db, LAUNDRY_WEEKLY_LIMIT, str(int(limit)))
+    put_value(db, LAUNDRY_WEEKLY_LIMIT, str(int(limit)))

@@ -16,6 +16,9 @@ and checkpoints the WAL, so that her identifiers are nowhere in the files.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlite_utils import Database
 
 from caremgmt.core import audit, clock, personal_keys, policy
@@ -105,47 +108,66 @@ def confirm_erasure(db: Database, actor: User, request_id: int) -> None:
     _anonymise(db, actor, request["person_id"], request_id)
 
 
-def _anonymise(db: Database, actor: User, person_id: int, request_id: int) -> None:
+@contextmanager
+def erasing(db: Database) -> Iterator[None]:
+    """One write transaction that erases for good: freed bytes zeroed (PRAGMA
+    secure_delete), the append-only guards of case notes lifted inside it
+    alone, and afterwards the write-ahead log folded in and emptied (it still
+    holds the pages as they were)."""
     db.execute("PRAGMA secure_delete = ON")
     try:
         with write_transaction(db):
-            refusal = _refusal(db, person_id)
-            if refusal:
-                raise ValidationError(refusal)
-            now = clock.now_iso()
-            (words,) = db.execute("SELECT search_name FROM persons WHERE id = ?", [person_id]).fetchone()
-            db.execute(
-                "UPDATE persons SET first_names = ?, last_names = ?, search_name = ?, doc_type = NULL,"
-                " doc_number = NULL, phone = NULL, neighbourhood = NULL, updated_at = ?, erased_at = ? WHERE id = ?",
-                [
-                    ERASED_FIRST_NAMES,
-                    ERASED_LAST_NAMES,
-                    f"{ERASED_FIRST_NAMES} {ERASED_LAST_NAMES}".lower(),
-                    now,
-                    now,
-                    person_id,
-                ],
-            )
             guards = [db.execute("SELECT sql FROM sqlite_master WHERE name = ?", [g]).fetchone()[0] for g in _GUARDS]
             for name in _GUARDS:
                 db.execute(f"DROP TRIGGER {name}")
-            for table, column, hers in _HER_TEXT:
-                db.execute(f"UPDATE {table} SET {column} = :text WHERE {hers}", {"p": person_id, "text": ERASED_TEXT})
+            yield
             for sql in guards:
                 db.execute(sql)
-            # Her words leave the full-text index (its old segments too) and the typo dictionary.
-            db.execute("INSERT INTO persons_fts(persons_fts) VALUES ('optimize')")
-            for word in set(words.split()):
-                if not db.execute("SELECT 1 FROM persons_fts_vocab WHERE term = ?", [word]).fetchone():
-                    db.execute("DELETE FROM name_terms WHERE term = ?", [word])
-                    db.execute("DELETE FROM name_term_deletions WHERE term = ?", [word])
-            personal_keys.destroy(db, person_id)
-            db.execute(
-                "UPDATE erasure_requests SET confirmed_by = ?, confirmed_at = ?, reason = ? WHERE id = ?",
-                [actor.id, now, ERASED_TEXT, request_id],
-            )
-            audit.record(db, actor, "erase", "person", person_id, detail=f"request {request_id}")
     finally:
         db.execute("PRAGMA secure_delete = OFF")
-    # The write-ahead log still holds the pages as they were: fold it in and empty it.
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def anonymise(db: Database, actor: User | None, person_ids: list[int], why: str) -> None:
+    """Anonymise ``person_ids`` inside ``erasing``; the caller has checked who
+    may, and that none has an open case."""
+    now = clock.now_iso()
+    words = set()
+    for person_id in person_ids:
+        (name,) = db.execute("SELECT search_name FROM persons WHERE id = ?", [person_id]).fetchone()
+        words |= set(name.split())
+        db.execute(
+            "UPDATE persons SET first_names = ?, last_names = ?, search_name = ?, doc_type = NULL,"
+            " doc_number = NULL, phone = NULL, neighbourhood = NULL, updated_at = ?, erased_at = ? WHERE id = ?",
+            [
+                ERASED_FIRST_NAMES,
+                ERASED_LAST_NAMES,
+                f"{ERASED_FIRST_NAMES} {ERASED_LAST_NAMES}".lower(),
+                now,
+                now,
+                person_id,
+            ],
+        )
+        for table, column, hers in _HER_TEXT:
+            db.execute(f"UPDATE {table} SET {column} = :text WHERE {hers}", {"p": person_id, "text": ERASED_TEXT})
+        personal_keys.destroy(db, person_id)
+        audit.record(db, actor, "erase", "person", person_id, detail=why)
+    if person_ids:
+        # Their words leave the full-text index (its old segments too) and the typo dictionary.
+        db.execute("INSERT INTO persons_fts(persons_fts) VALUES ('optimize')")
+        for word in words:
+            if not db.execute("SELECT 1 FROM persons_fts_vocab WHERE term = ?", [word]).fetchone():
+                db.execute("DELETE FROM name_terms WHERE term = ?", [word])
+                db.execute("DELETE FROM name_term_deletions WHERE term = ?", [word])
+
+
+def _anonymise(db: Database, actor: User, person_id: int, request_id: int) -> None:
+    with erasing(db):
+        refusal = _refusal(db, person_id)
+        if refusal:
+            raise ValidationError(refusal)
+        anonymise(db, actor, [person_id], f"request {request_id}")
+        db.execute(
+            "UPDATE erasure_requests SET confirmed_by = ?, confirmed_at = ?, reason = ? WHERE id = ?",
+            [actor.id, clock.now_iso(), ERASED_TEXT, request_id],
+        )

@@ -1,5 +1,5 @@
-"""Command line: ``python -m caremgmt init | demo | export | bench | user add|unlock|reset-password|reset-second-factor
-| schema``.
+"""Command line: ``python -m caremgmt init | demo | export | retention | backup | restore | verify | bench
+| user add|unlock|reset-password|reset-second-factor | schema``.
 
 ``--db PATH`` goes before the command or after it (``python -m caremgmt bench
 --db city.db``); without it, $CAREMGMT_DB or data/caremgmt.db (caremgmt.core.config)."""
@@ -19,6 +19,7 @@ from caremgmt.core.db import db_path, fresh_schema
 from caremgmt.core.errors import CareError, ValidationError
 from caremgmt.core.migrations import SCHEMA_FILE
 from caremgmt.impact import contact_facts, disclosure, releases
+from caremgmt.registry import retention
 from caremgmt.setup import initialize
 from caremgmt.tools import bench, demo, demo_city
 
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     export_cmd.add_argument(
         "--accept-warning", action="store_true", help="take the release even above the suppression threshold"
     )
+    retention_cmd = command("retention", help="show what the retention rules would erase today; --apply erases it")
+    retention_cmd.add_argument("--apply", action="store_true", help="apply the rules (otherwise nothing is written)")
     backup_cmd = command("backup", help=f"write a consistent backup (encrypted if ${backup.KEY_VARIABLE} is set)")
     backup_cmd.add_argument("--out", required=True, help="backup file to write")
     restore_cmd = command("restore", help="replace the database with a backup, after verifying it")
@@ -268,6 +271,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"added {added} persons to {path}")
         elif args.command == "export":
             return _export(db, args)
+        elif args.command == "retention":
+            counts = (
+                retention.apply(db, actor.SYSTEM)
+                if args.apply
+                else {rule: len(found) for rule, found in retention.plan(db).items()}
+            )
+            print("applied:" if args.apply else "would apply (nothing written; --apply to do it):")
+            for rule, count in counts.items():
+                print(f"  {rule} ({retention.rules(db)[rule]}): {count}")
         elif args.command == "bench":
             db.close()
             return bench.main(

@@ -17,7 +17,7 @@ from caremgmt.core import auth, policy, reference
 from caremgmt.core.actor import SYSTEM, User
 from caremgmt.core.errors import CareError, PermissionDenied
 from caremgmt.impact import releases
-from caremgmt.registry import access, persons, rights, search
+from caremgmt.registry import access, persons, retention, rights, search
 from caremgmt.scheduling import attendance, booking, catalogue, laundry, timetable
 from tests.factories import laundry_slots, person, schedule_data, with_second_factor
 
@@ -62,6 +62,7 @@ EVERYWHERE = {
     "user.manage": ({ADMIN}, {ADMIN}),
     "person.erase": ({ADMIN}, {ADMIN}),
     "person.access": ({ADMIN}, {ADMIN}),
+    "retention.manage": ({ADMIN}, {ADMIN}),
     "impact.read": ({COORD, CITY_COORD}, {COORD, CITY_COORD}),
     "export.run": ({EVALUATOR, COORD, CITY_COORD}, {EVALUATOR, COORD, CITY_COORD}),
 }
@@ -177,6 +178,8 @@ CITY_WRITES = {
     "rights.request_erasure": lambda db, u, w: rights.request_erasure(db, u, w["ana"], "Lo pidió"),
     "rights.confirm_erasure": lambda db, u, w: rights.confirm_erasure(db, u, 1),
     "access.access_bundle": lambda db, u, w: access.access_bundle(db, u, w["ana"], reason="Lo pidió"),
+    "retention.set_rules": lambda db, u, w: retention.set_rules(db, u, {}),
+    "retention.apply": lambda db, u, w: retention.apply(db, u),
 }
 # Writes inside their caller's transaction, checked by that caller.
 INSIDE_A_CALLER = {"booking.book_one", "outcomes.apply_in_transaction", "attendance.record_load"}
