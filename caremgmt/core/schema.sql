@@ -223,10 +223,7 @@ CREATE UNIQUE INDEX enrolments_one_current ON enrolments(person_id, programme)
     WHERE status IN ('applied', 'waitlisted', 'enrolled', 'active');
 
 CREATE TRIGGER enrolments_registration_withdrawn BEFORE INSERT ON enrolments
-WHEN EXISTS (SELECT 1 FROM consents w WHERE w.person_id = new.person_id AND w.purpose = 'registration'
-             AND w.withdrawn_at IS NOT NULL)
-  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = new.person_id AND a.purpose = 'registration'
-                  AND a.withdrawn_at IS NULL)
+WHEN EXISTS (SELECT 1 FROM registration_withdrawn r WHERE r.person_id = new.person_id)
 BEGIN
     SELECT RAISE(ABORT, 'registration_withdrawn: no new enrolment');
 END;
@@ -422,21 +419,14 @@ WHEN old.status = 'cancelled' AND new.status IN ('booked', 'waitlisted') AND EXI
 END;
 
 CREATE TRIGGER participants_registration_withdrawn_insert BEFORE INSERT ON participants
-WHEN new.status IN ('booked', 'waitlisted')
-  AND EXISTS (SELECT 1 FROM consents w WHERE w.person_id = new.person_id AND w.purpose = 'registration'
-              AND w.withdrawn_at IS NOT NULL)
-  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = new.person_id AND a.purpose = 'registration'
-                  AND a.withdrawn_at IS NULL)
+WHEN new.status IN ('booked', 'waitlisted') AND EXISTS (SELECT 1 FROM registration_withdrawn r WHERE r.person_id = new.person_id)
 BEGIN
     SELECT RAISE(ABORT, 'registration_withdrawn: no new booking');
 END;
 
 CREATE TRIGGER participants_registration_withdrawn_update BEFORE UPDATE OF status ON participants
 WHEN old.status = 'cancelled' AND new.status IN ('booked', 'waitlisted')
-  AND EXISTS (SELECT 1 FROM consents w WHERE w.person_id = new.person_id AND w.purpose = 'registration'
-              AND w.withdrawn_at IS NOT NULL)
-  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = new.person_id AND a.purpose = 'registration'
-                  AND a.withdrawn_at IS NULL)
+  AND EXISTS (SELECT 1 FROM registration_withdrawn r WHERE r.person_id = new.person_id)
 BEGIN
     SELECT RAISE(ABORT, 'registration_withdrawn: no new booking');
 END;
@@ -648,6 +638,12 @@ CREATE TABLE referrals (
 CREATE INDEX referrals_case ON referrals(case_id);
 
 CREATE INDEX referrals_open ON referrals(status, due_on);
+
+CREATE VIEW registration_withdrawn AS
+SELECT w.person_id, w.withdrawn_at FROM consents w
+WHERE w.purpose = 'registration' AND w.withdrawn_at IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = w.person_id AND a.purpose = 'registration'
+                  AND a.withdrawn_at IS NULL);
 
 CREATE TABLE registrations_by_day (
     day TEXT NOT NULL,

@@ -317,20 +317,8 @@ def _referrals(db: Database, r: _Request) -> pd.DataFrame:
         " LEFT JOIN services v ON v.id = r.service_id LEFT JOIN enrolments e ON e.id = r.enrolment_id"
         f" WHERE {where} ORDER BY r.id",
         params,
-        (
-            "person",
-            "target",
-            "institution_code",
-            "sector",
-            "service_code",
-            "programme",
-            "status",
-            "day",
-            "days_to_accept",
-            "days_to_close",
-            "overdue",
-            "case_priority",
-        ),
+        # The file's columns, with the person's id and the day sent (made a period when written).
+        tuple("person" if c == "person_pid" else "day" if c == "sent_period" else c for c in COLUMNS["referrals"]),
     )
 
 

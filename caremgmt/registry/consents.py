@@ -13,10 +13,7 @@ from sqlite_utils import Database
 # (her data is no longer processed) or who was anonymised.
 RESEARCH_MICRODATA = """
 SELECT p.id FROM persons p
-WHERE p.erased_at IS NULL AND NOT EXISTS (
-    SELECT 1 FROM consents w WHERE w.person_id = p.id AND w.purpose = 'registration' AND w.withdrawn_at IS NOT NULL
-    AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = p.id AND a.purpose = 'registration'
-                    AND a.withdrawn_at IS NULL))
+WHERE p.erased_at IS NULL AND NOT EXISTS (SELECT 1 FROM registration_withdrawn r WHERE r.person_id = p.id)
 AND (
     EXISTS (SELECT 1 FROM consents c WHERE c.person_id = p.id AND c.purpose = 'research' AND c.withdrawn_at IS NULL)
     OR (
@@ -30,12 +27,8 @@ AND (
 
 def registration_withdrawn_on(db: Database, person_id: int) -> str | None:
     """When she withdrew her registration consent, if she did and has not
-    given it again: from then on no new processing (bookings, enrolments),
-    which migration 0017's triggers also enforce."""
-    row = db.execute(
-        "SELECT max(w.withdrawn_at) FROM consents w WHERE w.person_id = ? AND w.purpose = 'registration'"
-        " AND NOT EXISTS (SELECT 1 FROM consents a WHERE a.person_id = w.person_id AND a.purpose = 'registration'"
-        " AND a.withdrawn_at IS NULL)",
-        [person_id],
-    ).fetchone()
-    return row[0]
+    given it again (the view registration_withdrawn, migration 0017): from
+    then on no new processing (bookings, enrolments), which its triggers also enforce."""
+    return db.execute(
+        "SELECT max(withdrawn_at) FROM registration_withdrawn WHERE person_id = ?", [person_id]
+    ).fetchone()[0]

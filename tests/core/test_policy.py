@@ -182,7 +182,7 @@ CITY_WRITES = {
     "retention.apply": lambda db, u, w: retention.apply(db, u),
 }
 # Writes inside their caller's transaction, checked by that caller.
-INSIDE_A_CALLER = {"booking.book_one", "outcomes.apply_in_transaction", "attendance.record_load"}
+INSIDE_A_CALLER = {"booking.book_one", "outcomes.apply_in_transaction", "attendance.record_load", "rights.anonymise"}
 
 
 def _service_modules():
