@@ -15,6 +15,7 @@ from tests.browser.browser import (
     ROOT,
     choose,
     chromium_path,
+    leave_field,
     log_in,
     nav,
     settle,
@@ -371,3 +372,55 @@ def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
     lines = saved.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "Mes,Personas registradas,Personas atendidas,Atenciones,Horas de cuidado liberadas"
     assert len(lines) > 3 and all(line[:1].isdigit() for line in lines[1:])
+
+
+def test_an_evaluator_takes_a_release_as_one_zip(app_db, app_url, tmp_path):
+    """She asks for every file with k = 50: on this small programme the release
+    would hide too much, so the page warns first; she takes it as it is and
+    gets one ZIP with its manifest, risk report and files."""
+    import json
+    import zipfile
+
+    env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-4"}
+    for command in (
+        ["demo", "--persons", "300", "--seed", "2", "--force"],
+        ["user", "add", "evaluadora", "--role", "evaluator"],
+    ):
+        subprocess.run([sys.executable, "-m", "caremgmt", *command], env=env, check=True, cwd=ROOT, capture_output=True)
+    from caremgmt.core import actor, auth
+    from caremgmt.core.db import connect
+
+    db = connect(os.environ["CAREMGMT_DB"])
+    try:
+        with_second_factor(db, actor.User(auth.account_id(db, "evaluadora"), "evaluadora", "evaluator"))
+    finally:
+        db.close()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        try:
+            page.goto(app_url)
+            log_in(page, "evaluadora", "clave-de-prueba-4")
+            nav(page, "Exportaciones")
+            page.get_by_label("k (personas por combinación, mínimo)").fill("50")  # surely too much to hold
+            leave_field(page)
+            page.get_by_role("button", name="Generar exportación").click()
+            expect(page.get_by_text("ocultaría más de lo aceptable")).to_be_visible()
+            page.get_by_role("button", name="Tomarla así").click()
+            expect(page.get_by_text("lista:")).to_be_visible()
+            settle(page)
+            with page.expect_download() as download:
+                page.get_by_role("button", name="Descargar la entrega (ZIP)").click()
+            saved = tmp_path / download.value.suggested_filename
+            download.value.save_as(saved)
+        finally:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "release-page.png"), full_page=True)
+            browser.close()
+    with zipfile.ZipFile(saved) as bundle:
+        names = set(bundle.namelist())
+        manifest = json.loads(bundle.read("manifest.json"))
+    assert names >= {"persons.csv", "contacts.csv", "metrics.csv", "dictionary.csv", "risk_report.json"}
+    assert manifest["created_by"] == "evaluadora" and saved.name == f"entrega_{manifest['release_id']}.zip"

@@ -141,6 +141,8 @@ def test_the_keyboard_goes_through_a_registration_in_reading_order(app_db, page)
         "Choose date",
         "Parentesco *",
         "Tipo de cuidado que requiere *",
+        "Es su representante legal",
+        "Help for Es su representante legal",
         "Más datos (documento, sexo, discapacidad)",
     ]
     consents = [
