@@ -309,40 +309,24 @@ def wait_for_referrals(person_id: int, n: int, timeout: float = 20) -> None:
         time.sleep(0.005)
 
 
-def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
-    env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-3"}
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "caremgmt",
-            "demo",
-            "--persons",
-            "300",
-            "--seed",
-            "2",
-            "--force",
-        ],  # beside the test accounts
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
-    subprocess.run(
-        [sys.executable, "-m", "caremgmt", "user", "add", "coordinacion", "--role", "coordinator"],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
+def demo_with_account(username: str, role: str, password: str) -> None:
+    """A demo programme beside the test accounts, and an account of ``role`` with
+    a second factor (hers, set up as she would), from the command line."""
+    env = {**os.environ, "CAREMGMT_PASSWORD": password}
+    for command in (["demo", "--persons", "300", "--seed", "2", "--force"], ["user", "add", username, "--role", role]):
+        subprocess.run([sys.executable, "-m", "caremgmt", *command], env=env, check=True, cwd=ROOT, capture_output=True)
     from caremgmt.core import actor, auth
     from caremgmt.core.db import connect
 
     db = connect(os.environ["CAREMGMT_DB"])
-    try:  # a coordinator logs in with a second factor: hers, set up as she would
-        with_second_factor(db, actor.User(auth.account_id(db, "coordinacion"), "coordinacion", "coordinator"))
+    try:
+        with_second_factor(db, actor.User(auth.account_id(db, username), username, role))
     finally:
         db.close()
+
+
+def test_impact_page_on_demo_data_downloads_a_csv(app_db, app_url, tmp_path):
+    demo_with_account("coordinacion", "coordinator", "clave-de-prueba-3")
     executable = chromium_path()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
@@ -381,20 +365,7 @@ def test_an_evaluator_takes_a_release_as_one_zip(app_db, app_url, tmp_path):
     import json
     import zipfile
 
-    env = {**os.environ, "CAREMGMT_PASSWORD": "clave-de-prueba-4"}
-    for command in (
-        ["demo", "--persons", "300", "--seed", "2", "--force"],
-        ["user", "add", "evaluadora", "--role", "evaluator"],
-    ):
-        subprocess.run([sys.executable, "-m", "caremgmt", *command], env=env, check=True, cwd=ROOT, capture_output=True)
-    from caremgmt.core import actor, auth
-    from caremgmt.core.db import connect
-
-    db = connect(os.environ["CAREMGMT_DB"])
-    try:
-        with_second_factor(db, actor.User(auth.account_id(db, "evaluadora"), "evaluadora", "evaluator"))
-    finally:
-        db.close()
+    demo_with_account("evaluadora", "evaluator", "clave-de-prueba-4")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
