@@ -26,6 +26,7 @@ from caremgmt.core.actor import User
 from caremgmt.core.db import write_transaction
 from caremgmt.core.errors import NotFound, ValidationError
 from caremgmt.core.i18n import Message
+from caremgmt.registry import search
 
 ERASED_FIRST_NAMES = "Persona"
 ERASED_LAST_NAMES = "Anonimizada"
@@ -142,7 +143,7 @@ def anonymise(db: Database, actor: User | None, person_ids: list[int], why: str)
             [
                 ERASED_FIRST_NAMES,
                 ERASED_LAST_NAMES,
-                f"{ERASED_FIRST_NAMES} {ERASED_LAST_NAMES}".lower(),
+                search.search_name(ERASED_FIRST_NAMES, ERASED_LAST_NAMES),
                 now,
                 now,
                 person_id,
